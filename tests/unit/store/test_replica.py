@@ -1,0 +1,320 @@
+"""WorkflowReplica: delta application, times, reloads, checksums, resyncs and snapshots."""
+
+from __future__ import annotations
+
+from uiserver.scheduler.messages import (
+    AllDeltas,
+    EDeltas,
+    JDeltas,
+    PbEdge,
+    PbEntireWorkflow,
+    PbFamily,
+    PbJob,
+    PbTask,
+    PbTaskProxy,
+    PbWorkflow,
+    TDeltas,
+    TPDeltas,
+    WDeltas,
+)
+from uiserver.store import WorkflowReplica, stamps_checksum
+from uiserver.store.replica import COMPACT_AFTER
+
+W = "~u/w"
+
+
+def tp(name: str, t: float = 1.0, **fields) -> PbTaskProxy:
+    element_id = f"{W}//1/{name}"
+    return PbTaskProxy(id=element_id, stamp=f"{element_id}@{t}", **fields)
+
+
+def tp_deltas(time: float | None = None, **fields) -> AllDeltas:
+    delta = TPDeltas(**fields)
+    if time is not None:
+        delta.time = time
+    return AllDeltas(task_proxies=delta)
+
+
+def loaded() -> WorkflowReplica:
+    replica = WorkflowReplica(W)
+    entire = PbEntireWorkflow(
+        workflow=PbWorkflow(id=W, stamp=f"{W}@10", status="running", last_updated=10.0),
+        tasks=[PbTask(id="t", stamp="t@1")],
+        families=[PbFamily(id="F", stamp="F@1")],
+        task_proxies=[tp("a", state="waiting"), tp("b", state="waiting")],
+        jobs=[PbJob(id="j", stamp="j@1")],
+        edges=[PbEdge(id="e", source=tp("a").id, target=tp("b").id)],
+    )
+    replica.load_snapshot(entire)
+    return replica
+
+
+# -- snapshot and seeds ----------------------------------------------------
+
+def test_snapshot_change_content() -> None:
+    replica = WorkflowReplica(W)
+    replica.elements["jobs"]["old"] = PbJob(id="old")
+    entire = PbEntireWorkflow(
+        workflow=PbWorkflow(id=W, stamp="s", last_updated=42.5),
+        tasks=[PbTask(id="t", stamp="t@1")],
+        task_proxies=[tp("a"), tp("b")],
+    )
+    change = replica.load_snapshot(entire)
+    assert change.reason == "snapshot" and change.reloaded and not change.shutdown
+    assert change.time == 42.5
+    assert change.added["workflow"] == [entire.workflow]
+    assert change.added["tasks"] == list(entire.tasks)
+    assert change.added["task_proxies"] == list(entire.task_proxies)
+    assert "jobs" not in change.added and not change.updated and not change.pruned
+    assert replica.elements["jobs"] == {}
+    assert set(replica.last_time.values()) == {42.5}
+    assert replica.entire_workflow() == entire
+    # The replica holds copies: the received messages stay as they were.
+    replica.elements["task_proxies"][tp("a").id].state = "running"
+    assert not entire.task_proxies[0].HasField("state")
+
+
+def test_load_workflow_and_workflow_deltas() -> None:
+    replica = loaded()
+    change = replica.load_workflow(WDeltas(time=20.0, added=PbWorkflow(id=W, status="paused")))
+    assert replica.workflow == PbWorkflow(id=W, status="paused")
+    assert replica.last_time["workflow"] == 20.0
+    assert change.added["workflow"][0].status == "paused"
+    assert len(replica.elements["task_proxies"]) == 2  # elements untouched
+
+    change = replica.apply_workflow_deltas(
+        WDeltas(time=21.0, updated=PbWorkflow(id=W, status="running"))
+    )
+    assert change is not None and change.updated["workflow"][0].status == "running"
+    assert replica.workflow.status == "running"
+    assert replica.apply_workflow_deltas(WDeltas(time=5.0, updated=PbWorkflow(status="x"))) is None
+    assert replica.workflow.status == "running"
+
+
+# -- time ordering ---------------------------------------------------------
+
+def test_older_delta_ignored_equal_time_applied() -> None:
+    replica = loaded()
+    change, _ = replica.apply(tp_deltas(12.0, updated=[tp("a", state="running")]))
+    assert change is not None and replica.last_time["task_proxies"] == 12.0
+    change, mismatched = replica.apply(tp_deltas(11.0, updated=[tp("a", state="failed")]))
+    assert (change, mismatched) == (None, [])
+    assert replica.elements["task_proxies"][tp("a").id].state == "running"
+    change, _ = replica.apply(tp_deltas(12.0, updated=[tp("a", state="succeeded")]))
+    assert change is not None and change.time == 12.0
+    assert replica.elements["task_proxies"][tp("a").id].state == "succeeded"
+    # Other types keep their own times.
+    assert replica.last_time["jobs"] == 10.0
+
+
+def test_absent_time_counts_as_zero() -> None:
+    replica = WorkflowReplica(W)
+    change, _ = replica.apply(tp_deltas(added=[tp("a")]))
+    assert change is not None and tp("a").id in replica.elements["task_proxies"]
+    replica.apply(tp_deltas(3.0, added=[tp("b")]))
+    assert replica.apply(tp_deltas(pruned=[tp("a").id])) == (None, [])
+    assert tp("a").id in replica.elements["task_proxies"]
+
+
+def test_stale_sub_delta_skipped_rest_applied() -> None:
+    replica = loaded()
+    batch = AllDeltas(
+        jobs=JDeltas(time=5.0, updated=[PbJob(id="j", state="failed")]),
+        task_proxies=TPDeltas(time=15.0, updated=[tp("a", state="running")]),
+    )
+    change, _ = replica.apply(batch)
+    assert change is not None and set(change.updated) == {"task_proxies"}
+    assert not replica.elements["jobs"]["j"].HasField("state")
+
+
+# -- reloaded --------------------------------------------------------------
+
+def test_reloaded_clears_type_resets_time_and_skips_checksum() -> None:
+    replica = loaded()
+    batch = AllDeltas(
+        tasks=TDeltas(
+            time=3.0, reloaded=True, checksum=12345, added=[PbTask(id="u", stamp="u@3")]
+        ),
+        workflow=WDeltas(time=3.0, reloaded=True, added=PbWorkflow(id=W, status="paused")),
+    )
+    change, mismatched = replica.apply(batch)
+    assert mismatched == []  # not verified although wrong
+    assert change is not None and change.reloaded
+    assert list(replica.elements["tasks"]) == ["u"]
+    assert replica.last_time["tasks"] == 3.0  # older than 10 but applied
+    assert replica.workflow == PbWorkflow(id=W, status="paused")
+    assert len(replica.elements["task_proxies"]) == 2  # other types untouched
+
+
+def test_reloaded_workflow_without_added_is_cleared() -> None:
+    replica = loaded()
+    change, _ = replica.apply(AllDeltas(workflow=WDeltas(time=1.0, reloaded=True)))
+    assert change is not None and change.reloaded
+    assert replica.workflow == PbWorkflow()
+    assert replica.last_time["workflow"] == 1.0
+
+
+# -- added / updated / pruned ---------------------------------------------
+
+def test_job_added_and_updated_in_one_batch() -> None:
+    replica = loaded()
+    job_id = f"{W}//1/a/01"
+    added = PbJob(id=job_id, stamp=f"{job_id}@11", state="submitted", messages=["submitted"])
+    updated = PbJob(
+        id=job_id, stamp=f"{job_id}@11.5", state="running", messages=["submitted", "started"]
+    )
+    batch = AllDeltas(jobs=JDeltas(time=11.0, added=[added], updated=[updated]))
+    change, _ = replica.apply(batch)
+    job = replica.elements["jobs"][job_id]
+    assert job.state == "running" and list(job.messages) == ["submitted", "started"]
+    assert change.added["jobs"] == [added] and change.updated["jobs"] == [updated]
+    assert change.added["jobs"][0].state == "submitted"  # as received
+
+
+def test_unknown_id_updates_skipped_silently() -> None:
+    replica = loaded()
+    ghost = tp("ghost", state="running")
+    change, _ = replica.apply(tp_deltas(11.0, updated=[ghost, tp("a", state="running")]))
+    assert ghost.id not in replica.elements["task_proxies"]
+    assert [e.id for e in change.updated["task_proxies"]] == [tp("a").id]
+    change, _ = replica.apply(tp_deltas(12.0, updated=[ghost]))
+    assert change is None
+
+
+def test_pruning_in_a_batch_removes_back_references() -> None:
+    replica = loaded()
+    a, b = tp("a").id, tp("b").id
+    replica.workflow.task_proxies.extend([a, b])
+    replica.workflow.edges.edges.append("e")
+    replica.elements["task_proxies"][a].edges.append("e")
+    replica.elements["task_proxies"][b].edges.append("e")
+    replica.elements["tasks"]["t"].proxies.extend([a, b])
+    replica.elements["task_proxies"][a].task = "t"
+    batch = AllDeltas(
+        task_proxies=TPDeltas(time=11.0, pruned=[a, "unknown"]),
+        edges=EDeltas(time=11.0, pruned=["e"]),
+    )
+    change, _ = replica.apply(batch)
+    assert change.pruned == {"task_proxies": [a], "edges": ["e"]}
+    assert list(replica.workflow.task_proxies) == [b]
+    assert list(replica.elements["tasks"]["t"].proxies) == [b]
+    assert list(replica.elements["task_proxies"][b].edges) == []
+    assert list(replica.workflow.edges.edges) == []
+
+
+# -- checksums and resync --------------------------------------------------
+
+def test_checksum_mismatch_reported() -> None:
+    replica = loaded()
+    stamps = [tp("a", 11).stamp, tp("b").stamp]
+    good = tp_deltas(11.0, updated=[tp("a", 11)], checksum=stamps_checksum(stamps))
+    assert replica.apply(good)[1] == []
+    bad = tp_deltas(12.0, updated=[tp("a", 12)], checksum=stamps_checksum(stamps))
+    change, mismatched = replica.apply(bad)
+    assert change is not None and mismatched == ["task_proxies"]
+    # No checksum field, no verification.
+    assert replica.apply(tp_deltas(13.0, updated=[tp("b", 13)]))[1] == []
+
+
+def test_resync_type_repair_change() -> None:
+    replica = loaded()
+    replica.elements["task_proxies"][tp("c").id] = tp("c")
+    reply = TPDeltas(
+        time=30.0,
+        added=[tp("a", state="waiting"), tp("b", 2.0, state="running"), tp("d")],
+    )
+    change = replica.resync_type("task_proxies", reply)
+    assert change.reason == "resync" and not change.reloaded and change.time == 30.0
+    assert [e.id for e in change.added["task_proxies"]] == [tp("b").id, tp("d").id]
+    assert change.pruned == {"task_proxies": [tp("c").id]}
+    assert sorted(replica.elements["task_proxies"]) == sorted(e.id for e in reply.added)
+    assert replica.last_time["task_proxies"] == 30.0
+    assert replica.checksum("task_proxies") == stamps_checksum(e.stamp for e in reply.added)
+
+
+def test_resync_catches_unstamped_changes_and_edges() -> None:
+    replica = loaded()
+    same_stamp = tp("a", state="waiting", edges=["e"])
+    reply = TPDeltas(time=30.0, added=[same_stamp, tp("b", state="waiting")])
+    change = replica.resync_type("task_proxies", reply)
+    assert [e.id for e in change.added["task_proxies"]] == [same_stamp.id]
+    change = replica.resync_type("edges", EDeltas(time=30.0, added=[PbEdge(id="e2")]))
+    assert [e.id for e in change.added["edges"]] == ["e2"] and change.pruned == {"edges": ["e"]}
+
+
+def test_resync_workflow() -> None:
+    replica = loaded()
+    reply = WDeltas(time=31.0, added=PbWorkflow(id=W, status="paused"))
+    change = replica.resync_type("workflow", reply)
+    assert replica.workflow == PbWorkflow(id=W, status="paused")
+    assert change.added["workflow"][0].status == "paused"
+    assert replica.last_time["workflow"] == 31.0
+
+
+# -- workflow sub-delta ----------------------------------------------------
+
+def test_workflow_added_replaces_updated_merges() -> None:
+    replica = loaded()
+    update = PbWorkflow(id=W, status_msg="ok")
+    replica.apply(AllDeltas(workflow=WDeltas(time=11.0, updated=update)))
+    assert replica.workflow.status == "running" and replica.workflow.status_msg == "ok"
+    replica.apply(AllDeltas(workflow=WDeltas(time=12.0, added=PbWorkflow(id=W, status="paused"))))
+    assert replica.workflow == PbWorkflow(id=W, status="paused")
+    # An added workflow with no field set does not replace.
+    change, _ = replica.apply(AllDeltas(workflow=WDeltas(time=13.0, added=PbWorkflow())))
+    assert change is None and replica.workflow.status == "paused"
+
+
+def test_workflow_pruned_marks_it() -> None:
+    replica = loaded()
+    change, _ = replica.apply(AllDeltas(workflow=WDeltas(time=11.0, pruned=W)))
+    assert replica.workflow.pruned
+    assert change.pruned == {"workflow": [W]}
+
+
+def test_workflow_compaction_keeps_content() -> None:
+    replica = loaded()
+    for i in range(COMPACT_AFTER + 1):
+        replica.apply(AllDeltas(workflow=WDeltas(
+            time=11.0 + i, updated=PbWorkflow(id=W, task_proxies=[f"p{i}"], status_msg=str(i)),
+        )))
+    assert list(replica.workflow.task_proxies) == [f"p{i}" for i in range(COMPACT_AFTER + 1)]
+    assert replica.workflow.status_msg == str(COMPACT_AFTER)
+
+
+def test_definition_compaction_keeps_content() -> None:
+    replica = loaded()
+    for i in range(COMPACT_AFTER * 2 + 1):
+        replica.apply(AllDeltas(tasks=TDeltas(
+            time=11.0 + i, updated=[PbTask(id="t", stamp=f"t@{i}", proxies=[f"p{i}"])],
+        )))
+    task = replica.elements["tasks"]["t"]
+    assert task.stamp == f"t@{COMPACT_AFTER * 2}" and len(task.proxies) == COMPACT_AFTER * 2 + 1
+
+
+# -- local updates and housekeeping ---------------------------------------
+
+def test_update_workflow_local() -> None:
+    replica = loaded()
+    change = replica.update_workflow(PbWorkflow(status="stopped", status_msg="stopped"))
+    assert change.reason == "local" and not change.reloaded
+    (partial,) = change.updated["workflow"]
+    assert partial.id == W and partial.status == "stopped"
+    assert not partial.HasField("stamp")
+    assert replica.workflow.status == "stopped" and replica.workflow.stamp == f"{W}@10"
+
+
+def test_clear_elements_reset_counts() -> None:
+    replica = loaded()
+    assert replica.counts() == {
+        "families": 1, "family_proxies": 0, "jobs": 1, "tasks": 1,
+        "task_proxies": 2, "edges": 1, "workflow": 1,
+    }
+    replica.clear_elements()
+    assert sum(replica.elements[name].__len__() for name in replica.elements) == 0
+    assert replica.workflow.status == "running"
+    assert replica.last_time["workflow"] == 10.0 and replica.last_time["jobs"] == 0.0
+    replica.reset()
+    assert replica.workflow == PbWorkflow(id=W)
+    assert replica.counts()["workflow"] == 0
+    assert set(replica.last_time.values()) == {0.0}

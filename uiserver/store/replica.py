@@ -1,0 +1,312 @@
+"""One workflow's replica of the scheduler data store, kept in sync by deltas (protocol §6)."""
+
+from __future__ import annotations
+
+import time as _time
+from typing import Final
+
+from uiserver.scheduler.messages import (
+    ELEMENT_TYPES,
+    AllDeltas,
+    Message,
+    PbEntireWorkflow,
+    PbWorkflow,
+    TypeDeltas,
+    WDeltas,
+)
+
+from .change import StoreChange
+from .checksum import type_checksum
+from .merge import collect_back_references, merge_update, remove_back_references
+
+__all__ = ["COMPACT_AFTER", "ELEMENT_STORE_TYPES", "WorkflowReplica"]
+
+#: Every element type kept as ``id -> element`` (all but the workflow).
+ELEMENT_STORE_TYPES: Final = tuple(name for name in ELEMENT_TYPES if name != "workflow")
+
+#: A long-lived element is rebuilt into a fresh message after this many
+#: merges. upb allocates every merged value in the message's arena and frees
+#: nothing until the message dies, so the workflow (merged every batch) and
+#: the never-pruned task/family definitions would otherwise grow without
+#: bound; the reference UIS copies them after every merge for the same reason.
+COMPACT_AFTER: Final = 64
+
+_COMPACTED_TYPES: Final = ("tasks", "families")
+
+
+def _copy(message: Message) -> Message:
+    """Return an independent copy (its own arena) of ``message``."""
+    copy = type(message)()
+    copy.CopyFrom(message)
+    return copy
+
+
+class WorkflowReplica:
+    """Protobuf elements of one workflow, by type and id.
+
+    Owned by one writer (the event loop). ``workflow`` and the element
+    objects may be replaced by newer objects at any call, so readers must
+    look them up again rather than keep references across batches.
+    Every mutating call returns the ``StoreChange`` it produced; emitting it
+    is the caller's job.
+    """
+
+    def __init__(self, workflow_id: str) -> None:
+        self.workflow_id = workflow_id
+        self.workflow: PbWorkflow = PbWorkflow(id=workflow_id)
+        self.elements: dict[str, dict[str, Message]] = {
+            name: {} for name in ELEMENT_STORE_TYPES
+        }
+        #: Time of the last applied delta per type (workflow included).
+        self.last_time: dict[str, float] = dict.fromkeys(ELEMENT_TYPES, 0.0)
+        self._merges: dict[str, dict[str, int]] = {name: {} for name in _COMPACTED_TYPES}
+        self._workflow_merges = 0
+
+    def __repr__(self) -> str:
+        return f"<WorkflowReplica {self.workflow_id} {self.counts()}>"
+
+    # -- whole-store loads -------------------------------------------------
+
+    def load_snapshot(self, entire: PbEntireWorkflow) -> StoreChange:
+        """Replace everything with a ``pb_entire_workflow`` reply."""
+        self.clear_elements()
+        change = StoreChange(self.workflow_id, reloaded=True, reason="snapshot")
+        if entire.HasField("workflow"):
+            self._set_workflow(_copy(entire.workflow))
+            change.added["workflow"] = [entire.workflow]
+        else:
+            self._set_workflow(PbWorkflow(id=self.workflow_id))
+        for name in ELEMENT_STORE_TYPES:
+            received = getattr(entire, name)
+            if len(received):
+                store = self.elements[name]
+                for element in received:
+                    store[element.id] = _copy(element)
+                change.added[name] = list(received)
+        change.time = entire.workflow.last_updated
+        self.last_time = dict.fromkeys(ELEMENT_TYPES, change.time)
+        return change
+
+    def load_workflow(self, wdeltas: WDeltas) -> StoreChange:
+        """Seed the workflow alone from a ``pb_data_elements workflow`` reply."""
+        if wdeltas.HasField("added"):
+            self._set_workflow(_copy(wdeltas.added))
+        else:
+            self._set_workflow(PbWorkflow(id=self.workflow_id))
+        self.last_time["workflow"] = wdeltas.time
+        return StoreChange(
+            self.workflow_id,
+            added={"workflow": [wdeltas.added]},
+            reloaded=True,
+            reason="snapshot",
+            time=wdeltas.time,
+        )
+
+    def resync_type(self, type_name: str, deltas: TypeDeltas) -> StoreChange:
+        """Replace one type with a ``pb_data_elements`` reply (all elements in ``added``).
+
+        The change lists as ``added`` the elements that are new or differ from
+        what we held and as ``pruned`` the ids that vanished, which is exactly
+        what clients need to be repaired.
+        """
+        change = StoreChange(self.workflow_id, reason="resync", time=deltas.time)
+        self.last_time[type_name] = deltas.time
+        if type_name == "workflow":
+            if deltas.HasField("added"):
+                self._set_workflow(_copy(deltas.added))
+            else:
+                self._set_workflow(PbWorkflow(id=self.workflow_id))
+            change.added["workflow"] = [deltas.added]
+            return change
+        store = self.elements[type_name]
+        fresh: dict[str, Message] = {}
+        changed = []
+        for element in deltas.added:
+            fresh[element.id] = _copy(element)
+            old = store.get(element.id)
+            # Stamps first (cheap); full equality also catches updates the
+            # producer made without touching the stamp, e.g. appended edge ids.
+            if old is None or old.stamp != element.stamp or old != element:
+                changed.append(element)
+        vanished = [element_id for element_id in store if element_id not in fresh]
+        store.clear()
+        store.update(fresh)
+        if type_name in self._merges:
+            self._merges[type_name].clear()
+        if changed:
+            change.added[type_name] = changed
+        if vanished:
+            change.pruned[type_name] = vanished
+        return change
+
+    # -- deltas ------------------------------------------------------------
+
+    def apply(self, deltas: AllDeltas) -> tuple[StoreChange | None, list[str]]:
+        """Apply one ``all`` batch in ``AllDeltas`` field order.
+
+        Returns the change (None when nothing was applied or it was empty)
+        and the names of the types whose checksum no longer matches, each of
+        which must be resynced with ``pb_data_elements``.
+        """
+        change = StoreChange(self.workflow_id)
+        mismatched: list[str] = []
+        for name in ELEMENT_TYPES:
+            if not deltas.HasField(name):
+                continue
+            delta = getattr(deltas, name)
+            if name == "workflow":
+                self._apply_workflow(delta, change)
+            elif (
+                self._apply_elements(name, delta, change)
+                and not delta.reloaded
+                and delta.HasField("checksum")
+                and type_checksum(name, self.elements[name]) != delta.checksum
+            ):
+                mismatched.append(name)
+        return (None if change.is_empty() else change), mismatched
+
+    def apply_workflow_deltas(self, wdeltas: WDeltas) -> StoreChange | None:
+        """Apply a lone ``WDeltas`` (summary level, topic ``workflow``)."""
+        change = StoreChange(self.workflow_id)
+        self._apply_workflow(wdeltas, change)
+        return None if change.is_empty() else change
+
+    def update_workflow(self, fields: PbWorkflow, reason: str = "local") -> StoreChange:
+        """Merge a locally generated partial workflow (e.g. status ``stopped``)."""
+        partial = _copy(fields)
+        if not partial.id:
+            partial.id = self.workflow.id or self.workflow_id
+        self._merge_workflow(partial)
+        return StoreChange(
+            self.workflow_id,
+            updated={"workflow": [partial]},
+            reason=reason,
+            time=_time.time(),
+        )
+
+    def _apply_elements(self, name: str, delta: TypeDeltas, change: StoreChange) -> bool:
+        """Apply one non-workflow sub-delta; return False if it was stale."""
+        store = self.elements[name]
+        merges = self._merges.get(name)
+        if delta.reloaded:
+            store.clear()
+            if merges is not None:
+                merges.clear()
+            self.last_time[name] = 0.0
+            change.reloaded = True
+        elif delta.time < self.last_time[name]:
+            return False
+
+        if len(delta.added):
+            for element in delta.added:
+                store[element.id] = _copy(element)
+                if merges:
+                    merges.pop(element.id, None)
+            change.added[name] = list(delta.added)
+
+        if len(delta.updated):
+            applied = []
+            for element in delta.updated:
+                target = store.get(element.id)
+                if target is None:
+                    continue  # unknown id: the checksum will catch the gap
+                merge_update(name, target, element)
+                applied.append(element)
+                if merges is not None:
+                    count = merges.get(element.id, 0) + 1
+                    if count >= COMPACT_AFTER:
+                        store[element.id] = _copy(target)
+                        count = 0
+                    merges[element.id] = count
+            if applied:
+                change.updated[name] = applied
+
+        if len(delta.pruned):
+            pending: dict[tuple[str, str, str], set[str]] = {}
+            gone = []
+            for element_id in delta.pruned:
+                element = store.pop(element_id, None)
+                if element is None:
+                    continue
+                collect_back_references(name, element, pending)
+                gone.append(element_id)
+                if merges:
+                    merges.pop(element_id, None)
+            if pending:
+                remove_back_references(pending, self)
+            if gone:
+                change.pruned[name] = gone
+
+        self.last_time[name] = delta.time
+        change.time = max(change.time, delta.time)
+        return True
+
+    def _apply_workflow(self, wdeltas: WDeltas, change: StoreChange) -> bool:
+        """Apply a workflow sub-delta; return False if it was stale."""
+        if wdeltas.reloaded:
+            self._set_workflow(PbWorkflow())
+            self.last_time["workflow"] = 0.0
+            change.reloaded = True
+        elif wdeltas.time < self.last_time["workflow"]:
+            return False
+        if wdeltas.HasField("added") and wdeltas.added.ListFields():
+            self._set_workflow(_copy(wdeltas.added))
+            change.added["workflow"] = [wdeltas.added]
+        if wdeltas.HasField("updated") and wdeltas.updated.ListFields():
+            self._merge_workflow(wdeltas.updated)
+            change.updated["workflow"] = [wdeltas.updated]
+        if wdeltas.HasField("pruned"):
+            self.workflow.pruned = True
+            change.pruned["workflow"] = [wdeltas.pruned or self.workflow_id]
+        self.last_time["workflow"] = wdeltas.time
+        change.time = max(change.time, wdeltas.time)
+        return True
+
+    def _merge_workflow(self, update: PbWorkflow) -> None:
+        merge_update("workflow", self.workflow, update)
+        self._workflow_merges += 1
+        if self._workflow_merges >= COMPACT_AFTER:
+            self._set_workflow(_copy(self.workflow))
+
+    def _set_workflow(self, workflow: PbWorkflow) -> None:
+        self.workflow = workflow
+        self._workflow_merges = 0
+
+    # -- housekeeping and queries -----------------------------------------
+
+    def clear_elements(self) -> None:
+        """Drop every element but the workflow and forget their delta times."""
+        for name in ELEMENT_STORE_TYPES:
+            self.elements[name].clear()
+            self.last_time[name] = 0.0
+        for merges in self._merges.values():
+            merges.clear()
+
+    def reset(self) -> None:
+        """Drop everything, the workflow included, keeping only its id."""
+        self.clear_elements()
+        self._set_workflow(PbWorkflow(id=self.workflow_id))
+        self.last_time["workflow"] = 0.0
+
+    def checksum(self, type_name: str) -> int:
+        """Return the checksum of one type as the scheduler would compute it."""
+        if type_name == "workflow":
+            return type_checksum(type_name, {self.workflow.id: self.workflow})
+        return type_checksum(type_name, self.elements[type_name])
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of elements per type (workflow: 1 once it has data)."""
+        counts = {name: len(self.elements[name]) for name in ELEMENT_STORE_TYPES}
+        counts["workflow"] = int(
+            any(field.name != "id" for field, _ in self.workflow.ListFields())
+        )
+        return counts
+
+    def entire_workflow(self) -> PbEntireWorkflow:
+        """Return a serialisable copy of the whole replica."""
+        entire = PbEntireWorkflow()
+        if self.workflow.ListFields():
+            entire.workflow.CopyFrom(self.workflow)
+        for name in ELEMENT_STORE_TYPES:
+            getattr(entire, name).extend(self.elements[name].values())
+        return entire

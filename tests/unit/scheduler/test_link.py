@@ -1,0 +1,246 @@
+"""The REQ client, SUB subscriber and key loading, against real CurveZMQ sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+import zmq
+import zmq.asyncio
+
+from uiserver.scheduler.client import SchedulerClient
+from uiserver.scheduler.errors import (
+    KeyLoadError,
+    ReplyError,
+    RequestTimeout,
+    SchedulerError,
+    SchedulerRequestError,
+)
+from uiserver.scheduler.keys import CurveKeys, load_certificate, load_keys
+from uiserver.scheduler.messages import PbEntireWorkflow, TPDeltas
+from uiserver.scheduler.subscriber import SchedulerSubscriber
+
+CERT = """#   ****  Generated on 2026-01-01 by pyzmq  ****
+#   ZeroMQ CURVE **Secret** Certificate
+#   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.
+
+metadata
+curve
+    public-key = "{public}"
+    secret-key = "{secret}"
+"""
+
+
+def write_service_dir(path: Path, public: bytes, secret: bytes) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "client.key_secret").write_text(
+        CERT.format(public=public.decode(), secret=secret.decode())
+    )
+    (path / "server.key").write_text(
+        "metadata\ncurve\n    public-key = \"%s\"\n" % public.decode()
+    )
+    return path
+
+
+@pytest.fixture
+def server_keys() -> tuple[bytes, bytes]:
+    return zmq.curve_keypair()
+
+
+@pytest.fixture
+def client_keys(server_keys) -> CurveKeys:
+    # Cylc's local client keypair is a copy of the server's (protocol §2.1).
+    public, secret = server_keys
+    return CurveKeys(public, secret, public)
+
+
+@pytest.fixture
+async def context():
+    ctx = zmq.asyncio.Context()
+    yield ctx
+    ctx.destroy(linger=0)
+
+
+class FakeScheduler:
+    """A CURVE REP socket answering each request with the next scripted reply."""
+
+    def __init__(self, ctx: zmq.asyncio.Context, keys: tuple[bytes, bytes]) -> None:
+        self.sock = ctx.socket(zmq.REP)
+        self.sock.linger = 0
+        self.sock.curve_server = True
+        self.sock.curve_publickey, self.sock.curve_secretkey = keys
+        self.port = self.sock.bind_to_random_port("tcp://127.0.0.1")
+        self.replies: list[bytes | None] = []
+        self.requests: list[dict] = []
+        self.task = asyncio.create_task(self._serve())
+
+    async def _serve(self) -> None:
+        while True:
+            self.requests.append(json.loads(await self.sock.recv()))
+            reply = self.replies.pop(0)
+            if reply is None:
+                # Never answer: the REP socket is now stuck, as a hung
+                # scheduler's would be; replace it to serve the next client.
+                await asyncio.sleep(3600)
+            await self.sock.send(reply)
+
+    def close(self) -> None:
+        self.task.cancel()
+        self.sock.close(linger=0)
+
+
+async def test_load_keys_reads_zpl_certificates(tmp_path, server_keys):
+    service = write_service_dir(tmp_path, *server_keys)
+    keys = load_keys(service)
+    assert keys == CurveKeys(server_keys[0], server_keys[1], server_keys[0])
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "missing"),
+        ("metadata\ncurve\n", "no public-key"),
+        ('curve\n    public-key = "tooshort"\n', "not a 40-character Z85 key"),
+        (b"\xff\xfe", "cannot read"),
+    ],
+)
+def test_bad_certificates_raise_key_load_error(tmp_path, content, message):
+    path = tmp_path / "client.key_secret"
+    if isinstance(content, str):
+        path.write_text(content)
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    with pytest.raises(KeyLoadError, match=message):
+        load_certificate(path)
+
+
+def test_secret_key_required_for_client(tmp_path, server_keys):
+    write_service_dir(tmp_path, *server_keys)
+    (tmp_path / "client.key_secret").write_text(
+        'curve\n    public-key = "%s"\n' % server_keys[0].decode()
+    )
+    with pytest.raises(KeyLoadError, match="no secret-key"):
+        load_keys(tmp_path)
+
+
+async def test_request_envelope_and_json_reply(context, server_keys, client_keys):
+    fake = FakeScheduler(context, server_keys)
+    fake.replies.append(b'{"data": ["api", "graphql"], "cylc_version": "8.5.4"}')
+    client = SchedulerClient(context, "127.0.0.1", fake.port, client_keys, timeout=5)
+    try:
+        assert await client.request("api", auth_user="alice") == ["api", "graphql"]
+        sent = fake.requests[0]
+        assert sent["command"] == "api" and sent["args"] == {}
+        assert sent["meta"]["auth_user"] == "alice"
+        assert sent["meta"]["comms_method"] == "zmq"
+    finally:
+        client.close()
+        fake.close()
+
+
+async def test_pb_replies_json_errors_empty_and_corrupt(context, server_keys, client_keys):
+    fake = FakeScheduler(context, server_keys)
+    snapshot = PbEntireWorkflow()
+    snapshot.workflow.id = "~u/w"
+    fake.replies += [
+        snapshot.SerializeToString(),
+        b'{"error": {"message": "Protocol message AllDeltas has no \\"time\\" field."}}',
+        b"",
+        b"\x0a\xff\xff",
+    ]
+    client = SchedulerClient(context, "127.0.0.1", fake.port, client_keys, timeout=5)
+    try:
+        assert (await client.entire_workflow()).workflow.id == "~u/w"
+        with pytest.raises(SchedulerRequestError, match="has no \"time\" field"):
+            await client.data_elements("task_proxies")
+        empty = await client.data_elements("task_proxies")
+        assert isinstance(empty, TPDeltas) and not empty.ListFields()
+        with pytest.raises(ReplyError, match="corrupt protobuf"):
+            await client.entire_workflow()
+        assert fake.requests[1]["args"] == {"element_type": "task_proxies"}
+    finally:
+        client.close()
+        fake.close()
+
+
+async def test_timeout_resets_socket_so_next_request_works(context, server_keys, client_keys):
+    fake = FakeScheduler(context, server_keys)
+    fake.replies.append(None)  # swallow the first request
+    client = SchedulerClient(context, "127.0.0.1", fake.port, client_keys, timeout=0.3)
+    try:
+        with pytest.raises(RequestTimeout, match="no reply"):
+            await client.request("api")
+        # The fake is stuck like a hung scheduler; a new one on the same port
+        # stands in for the scheduler coming back.
+        fake.close()
+        fake2 = FakeScheduler(context, server_keys)
+        fake2.replies.append(b'{"data": 1}')
+        client2 = SchedulerClient(context, "127.0.0.1", fake2.port, client_keys, timeout=5)
+        client.endpoint = client2.endpoint
+        assert await asyncio.wait_for(client.request("api"), 5) == 1
+        client2.close()
+        fake2.close()
+    finally:
+        client.close()
+
+
+async def test_wrong_keys_time_out_instead_of_hanging(context, server_keys):
+    fake = FakeScheduler(context, server_keys)
+    other_public, other_secret = zmq.curve_keypair()
+    wrong = CurveKeys(other_public, other_secret, other_public)  # wrong server key
+    client = SchedulerClient(context, "127.0.0.1", fake.port, wrong, timeout=0.3)
+    try:
+        with pytest.raises(RequestTimeout):
+            await client.request("api")
+    finally:
+        client.close()
+        fake.close()
+
+
+async def test_subscriber_awaits_messages_by_topic(context, server_keys, client_keys):
+    pub = context.socket(zmq.PUB)
+    pub.linger = 0
+    pub.curve_server = True
+    pub.curve_publickey, pub.curve_secretkey = server_keys
+    port = pub.bind_to_random_port("tcp://127.0.0.1")
+    sub = SchedulerSubscriber(context, "127.0.0.1", port, client_keys, {b"all", b"shutdown"})
+    try:
+        await sub.wait_connected(5)
+        # The subscription reaches the publisher just after the handshake.
+        for _ in range(50):
+            await pub.send_multipart([b"all", b"x"])
+            try:
+                topic, payload = await asyncio.wait_for(sub.recv(), 0.1)
+                break
+            except TimeoutError:
+                continue
+        assert (topic, payload) == (b"all", b"x")
+        await pub.send_multipart([b"tasks", b"ignored"])
+        await pub.send_multipart([b"all", b"a", b"3 frames: skipped"])
+        await pub.send_multipart([b"shutdown", b"REQUEST(NOW)"])
+        assert await asyncio.wait_for(sub.recv(), 5) == (b"shutdown", b"REQUEST(NOW)")
+        sub.set_topics({b"workflow", b"shutdown"})
+        assert sub.topics == {b"workflow", b"shutdown"}
+    finally:
+        sub.close()
+        pub.close(linger=0)
+
+
+async def test_subscriber_reports_rejected_keys(context, server_keys):
+    pub = context.socket(zmq.PUB)
+    pub.linger = 0
+    pub.curve_server = True
+    pub.curve_publickey, pub.curve_secretkey = server_keys
+    port = pub.bind_to_random_port("tcp://127.0.0.1")
+    other_public, other_secret = zmq.curve_keypair()
+    sub = SchedulerSubscriber(
+        context, "127.0.0.1", port, CurveKeys(other_public, other_secret, other_public), {b"all"}
+    )
+    try:
+        with pytest.raises((RequestTimeout, SchedulerError)):
+            await sub.wait_connected(0.5)
+    finally:
+        sub.close()
+        pub.close(linger=0)

@@ -1,0 +1,169 @@
+"""The ``cylc`` Jupyter Server extension: configuration and wiring only."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Float, Int, Unicode, default, validate
+
+from . import __version__
+from .store import Store
+from .sync import SyncManager
+from .workflows import WorkflowRegistry
+
+__all__ = ["CylcUIServer", "main"]
+
+
+class CylcUIServer(ExtensionApp):
+    """Serves Cylc 8 workflows to browsers under ``/cylc/``."""
+
+    name = "cylc"
+    app_name = "Cylc UI Server"
+    description = "Cylc UI Server: live Cylc 8 workflows in the browser"
+    version = __version__
+    extension_url = "/cylc/"
+    load_other_extensions = True
+
+    run_dir = Unicode(
+        help="Directory scanned for workflows (Cylc's run directory). Default: ~/cylc-run.",
+    ).tag(config=True)
+    scan_interval = Float(
+        5.0,
+        help="Seconds between scans of the run directory for workflows starting, "
+        "stopping or appearing. 0 scans only when asked (the scan mutation).",
+    ).tag(config=True)
+    max_depth = Int(
+        4,
+        help="How deep workflow ids may nest under the run directory "
+        "(Cylc's [install]max depth, default 4).",
+    ).tag(config=True)
+    request_timeout = Float(
+        5.0,
+        help="Seconds to wait for a scheduler to answer one request before "
+        "giving up on it (and resetting the socket).",
+    ).tag(config=True)
+    linger = Float(
+        5.0,
+        help="Seconds to keep a scheduler connection after the last client stops "
+        "watching, so a page reload does not reconnect. 0 disconnects at once.",
+    ).tag(config=True)
+    health_check_interval = Float(
+        30.0,
+        help="Seconds of silence from a connected scheduler after which one cheap "
+        "request checks that its data still matches ours.",
+    ).tag(config=True)
+    snapshot_timeout = Float(
+        60.0,
+        help="Seconds to keep retrying the first snapshot of a scheduler that is "
+        "still starting up (its data store is empty for a moment).",
+    ).tag(config=True)
+    workflow_to_open = Unicode(
+        "",
+        help="Workflow id whose workspace the browser opens at start "
+        "(given as the positional argument of `jupyter cylc`).",
+    ).tag(config=True)
+
+    @default("run_dir")
+    def _default_run_dir(self) -> str:
+        return str(Path("~/cylc-run").expanduser())
+
+    @validate("run_dir")
+    def _expand_run_dir(self, proposal: dict) -> str:
+        return str(Path(proposal["value"]).expanduser())
+
+    @validate("scan_interval", "request_timeout", "linger", "health_check_interval")
+    def _non_negative(self, proposal: dict) -> float:
+        if proposal["value"] < 0:
+            raise ValueError(f"{proposal['trait'].name} must be >= 0")
+        return proposal["value"]
+
+    @default("default_url")
+    def _default_url(self) -> str:
+        if self.workflow_to_open:
+            return f"/cylc/#/workspace/{quote(self.workflow_to_open)}"
+        return "/cylc/"
+
+    # -- Jupyter hooks -------------------------------------------------------
+
+    def initialize_settings(self) -> None:
+        """Build the server's parts; nothing runs until the loop starts."""
+        self.owner = getpass.getuser()
+        self.registry = WorkflowRegistry(
+            Path(self.run_dir),
+            self.owner,
+            max_depth=self.max_depth,
+            scan_interval=self.scan_interval,
+            log=self.log,
+        )
+        self.store = Store()
+        self.sync = SyncManager(
+            self.registry,
+            self.store,
+            request_timeout=self.request_timeout,
+            linger=self.linger,
+            health_interval=self.health_check_interval,
+            snapshot_timeout=self.snapshot_timeout,
+        )
+        self.settings.update(
+            cylc_registry=self.registry,
+            cylc_store=self.store,
+            cylc_sync=self.sync,
+            cylc_owner=self.owner,
+        )
+
+    async def _start_jupyter_server_extension(self, serverapp) -> None:
+        """Start scanning once the event loop runs."""
+        await self.sync.start()
+        await self.registry.start()
+        self.log.info(
+            "Cylc UI Server %s watching %s (%d workflows)",
+            __version__,
+            self.run_dir,
+            len(self.registry.entries),
+        )
+
+    async def stop_extension(self) -> None:
+        """Stop scanning and close every scheduler connection."""
+        await self.registry.stop()
+        await self.sync.stop()
+
+    # -- command line --------------------------------------------------------
+
+    @classmethod
+    def launch_instance(cls, argv: list[str] | None = None, **kwargs) -> None:
+        """``jupyter cylc [options] [WORKFLOW_ID]``: start the server.
+
+        Jupyter Server treats a positional argument as a file to open, so the
+        workflow id is taken out of the arguments here first.
+        """
+        args = list(sys.argv[1:] if argv is None else argv)
+        workflow, args = _split_workflow_arg(args, cls)
+        if workflow:
+            args.append(f"--CylcUIServer.workflow_to_open={workflow}")
+        super().launch_instance(argv=args, **kwargs)
+
+
+def _split_workflow_arg(args: list[str], cls: type) -> tuple[str, list[str]]:
+    """Return ``(workflow_id, remaining_args)``; the id is the first positional."""
+    from jupyter_server.serverapp import flags as server_flags
+
+    names = [*server_flags, *getattr(cls, "flags", {})]
+    flags = {f"--{name}" if len(name) > 1 else f"-{name}" for name in names}
+    rest: list[str] = []
+    workflow = ""
+    previous = ""
+    for arg in args:
+        takes_value = previous.startswith("-") and "=" not in previous and previous not in flags
+        if not workflow and not arg.startswith("-") and not takes_value:
+            workflow = arg
+        else:
+            rest.append(arg)
+        previous = arg
+    return workflow, rest
+
+
+main = launch_new_instance = CylcUIServer.launch_instance

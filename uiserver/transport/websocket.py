@@ -1,0 +1,145 @@
+"""Tornado's websocket bridged to the framework-free protocol handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from tornado.websocket import WebSocketClosedError, WebSocketHandler
+
+from .base import ProtocolHandler
+from .connection import TransportClosed
+from .graphql_transport_ws import CloseCode, GraphQLTransportWSHandler
+from .graphql_ws import GraphQLWSHandler
+from .operations import ConnectionContext
+from .registry import spawn
+
+if TYPE_CHECKING:
+    from .operations import ConnectHook, Executor
+    from .options import ProtocolOptions
+
+__all__ = ["PROTOCOLS", "GraphQLWebSocketHandler", "TornadoTransport", "select_protocol"]
+
+log = logging.getLogger("uiserver.transport")
+
+#: The protocols we speak, most preferred first.
+PROTOCOLS: dict[str, type[ProtocolHandler]] = {
+    GraphQLTransportWSHandler.subprotocol: GraphQLTransportWSHandler,
+    GraphQLWSHandler.subprotocol: GraphQLWSHandler,
+}
+
+
+def select_protocol(offered: Sequence[str]) -> str | None:
+    """Pick ``graphql-transport-ws`` if offered, else ``graphql-ws``, else nothing."""
+    wanted = {name.strip() for name in offered}
+    return next((name for name in PROTOCOLS if name in wanted), None)
+
+
+class TornadoTransport:
+    """A :class:`~.connection.Transport` over a tornado ``WebSocketHandler``."""
+
+    __slots__ = ("_handler",)
+
+    def __init__(self, handler: WebSocketHandler) -> None:
+        self._handler = handler
+
+    async def send_text(self, data: bytes | str) -> None:
+        """Send one text frame and wait until tornado has written it to the socket.
+
+        Tornado's write future resolves once the kernel took the bytes, so a
+        client that stops reading stalls this await (the protocol's
+        ``send_timeout`` then gives up on it). Raises :class:`TransportClosed`
+        if the socket is closed.
+        """
+        try:
+            # binary=False: bytes go out as a text frame, unchanged.
+            written = self._handler.write_message(data, binary=False)
+            # Shielded: cancelling tornado's write future (on send_timeout)
+            # would make tornado log an error; the frame stays queued anyway.
+            written.add_done_callback(_retrieve)
+            await asyncio.shield(written)
+        except WebSocketClosedError:
+            raise TransportClosed from None
+
+    def close(self, code: int, reason: str) -> None:
+        """Start the closing handshake; tornado aborts the socket if the peer
+        does not answer within its own 5 s."""
+        self._handler.close(code, reason)
+
+
+def _retrieve(future: asyncio.Future[None]) -> None:
+    # A write that fails after its sender gave up has nobody to tell.
+    if not future.cancelled():
+        future.exception()
+
+
+class GraphQLWebSocketHandler(WebSocketHandler):
+    """Serves GraphQL over a websocket with whichever protocol the client offers.
+
+    Collaborators come from the application settings: ``cylc_executor`` (an
+    :class:`~.operations.Executor`, required), ``cylc_ws_options`` (a
+    :class:`~.options.ProtocolOptions`) and ``cylc_ws_on_connect`` (a
+    :data:`~.operations.ConnectHook`). Authentication is the subclass's job;
+    this class only speaks the protocols. :attr:`finished` resolves once the
+    socket has closed and every operation has ended.
+    """
+
+    protocol: ProtocolHandler | None = None
+
+    def initialize(self, **kwargs: Any) -> None:
+        super().initialize(**kwargs)
+        self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._shutdown: asyncio.Task[None] | None = None
+
+    def select_subprotocol(self, subprotocols: list[str]) -> str | None:
+        """Choose the protocol; ``None`` makes :meth:`open` refuse with 4406."""
+        return select_protocol(subprotocols)
+
+    def connection_context(self) -> ConnectionContext:
+        """What the executor learns about this connection; subclasses add the user."""
+        return ConnectionContext(user=None, request=self.request)
+
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        """Start the selected protocol, or close 4406 if the client offered none we speak."""
+        protocol_class = PROTOCOLS.get(self.selected_subprotocol or "")
+        if protocol_class is None:
+            # Browsers fail the handshake themselves when we select nothing;
+            # other clients get told why (graphql-ws's rule).
+            self.close(CloseCode.SUBPROTOCOL_NOT_ACCEPTABLE, "Subprotocol not acceptable")
+            return
+        executor: Executor = self.settings["cylc_executor"]
+        options: ProtocolOptions | None = self.settings.get("cylc_ws_options")
+        on_connect: ConnectHook | None = self.settings.get("cylc_ws_on_connect")
+        self.protocol = protocol_class(
+            TornadoTransport(self),
+            executor,
+            self.connection_context(),
+            options=options,
+            on_connect=on_connect,
+        )
+        self.protocol.open()
+
+    async def on_message(self, message: str | bytes) -> None:
+        # Awaited by tornado before it reads the next frame, so one client's
+        # messages are handled in order and a flood waits for us.
+        if self.protocol is not None:
+            # Tornado hands text frames over as str and binary ones as bytes.
+            await self.protocol.handle_message(message, binary=isinstance(message, bytes))
+
+    def on_close(self) -> None:
+        """Cancel every operation now and reap them in the background."""
+        if self._shutdown is not None:
+            return
+        protocol = self.protocol
+        if protocol is None:
+            self.finished.set_result(None)
+            return
+        protocol.abort()
+        self._shutdown = spawn(protocol.shutdown(), name="graphql-ws-shutdown")
+        self._shutdown.add_done_callback(self._finish)
+
+    def _finish(self, task: asyncio.Task[None]) -> None:
+        if not self.finished.done():
+            self.finished.set_result(None)

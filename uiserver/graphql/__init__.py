@@ -1,0 +1,1 @@
+"""The GraphQL API: schema, resolvers over the replicas, execution and subscriptions."""

@@ -501,6 +501,9 @@ class CylcHarness:
         # the scheduler's idea of "home".
         env.pop('PWD', None)
         env.pop('OLDPWD', None)
+        # pytest-jupyter exports the test process's sys.path as PYTHONPATH,
+        # which breaks cylc's own imports (importlib_metadata goes missing).
+        env.pop('PYTHONPATH', None)
         return env
 
     def run_cylc(

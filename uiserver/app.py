@@ -8,9 +8,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Float, Int, Unicode, default, validate
+from traitlets import Dict, Float, Int, Unicode, default, observe, validate
 
 from . import __version__
+from .auth import Authorizer
+from .commands import CommandRunner
+from .graphql.execute import GraphQLExecutor
+from .graphql.schema import schema
 from .store import Store
 from .sync import SyncManager
 from .workflows import WorkflowRegistry
@@ -61,6 +65,34 @@ class CylcUIServer(ExtensionApp):
         help="Seconds to keep retrying the first snapshot of a scheduler that is "
         "still starting up (its data store is empty for a moment).",
     ).tag(config=True)
+    play_timeout = Float(
+        120.0,
+        help="Seconds a `cylc play` started by the play mutation may take before "
+        "it is killed and reported as failed.",
+    ).tag(config=True)
+    clean_timeout = Float(
+        600.0,
+        help="Seconds a `cylc clean` started by the clean mutation may take.",
+    ).tag(config=True)
+    cylc_executable = Unicode(
+        "cylc",
+        help="The `cylc` command used for play and clean (a name on PATH or a path).",
+    ).tag(config=True)
+    max_pending_frames = Int(
+        32,
+        help="Frames a websocket subscription may have waiting for a slow client "
+        "before they are merged into one frame per workflow (the client still "
+        "converges, and server memory stays bounded).",
+    ).tag(config=True)
+    site_authorization = Dict(
+        help="Site limits and defaults of what other users may do with this "
+        "owner's workflows: {owner|group:G|*: {user|group:G|*: "
+        "{'default': [...], 'limit': [...]}}}. Empty: nobody but the owner.",
+    ).tag(config=True)
+    user_authorization = Dict(
+        help="What the owner grants other users: {user|group:G|*: [permissions]}, "
+        "with READ, CONTROL, ALL, single operations and !negations.",
+    ).tag(config=True)
     workflow_to_open = Unicode(
         "",
         help="Workflow id whose workspace the browser opens at start "
@@ -108,12 +140,50 @@ class CylcUIServer(ExtensionApp):
             health_interval=self.health_check_interval,
             snapshot_timeout=self.snapshot_timeout,
         )
+        self.commands = CommandRunner(
+            self.registry,
+            self.sync,
+            owner=self.owner,
+            request_timeout=self.request_timeout,
+            play_timeout=self.play_timeout,
+            clean_timeout=self.clean_timeout,
+            cylc_executable=self.cylc_executable,
+        )
+        self.authorizer = Authorizer(
+            self.owner, self.site_authorization, self.user_authorization, log=self.log
+        )
+        self.executor = GraphQLExecutor(
+            schema.graphql_schema,
+            store=self.store,
+            sync=self.sync,
+            owner=self.owner,
+            registry=self.registry,
+            commands=self.commands,
+            authorizer=self.authorizer,
+            max_pending=self.max_pending_frames,
+        )
         self.settings.update(
             cylc_registry=self.registry,
             cylc_store=self.store,
             cylc_sync=self.sync,
             cylc_owner=self.owner,
+            cylc_commands=self.commands,
+            cylc_authorizer=self.authorizer,
+            cylc_executor=self.executor,
         )
+
+    @observe("site_authorization", "user_authorization")
+    def _authorization_changed(self, change: dict) -> None:
+        # Config reloads take effect without a restart (unlike the reference).
+        authorizer = getattr(self, "authorizer", None)
+        if authorizer is not None:
+            authorizer.reconfigure(self.site_authorization, self.user_authorization)
+
+    def initialize_handlers(self) -> None:
+        """Route GraphQL (HTTP and websocket), the user profile and the version."""
+        from .transport.handlers import api_handlers
+
+        self.handlers.extend(api_handlers())
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
         """Start scanning once the event loop runs."""
@@ -127,7 +197,9 @@ class CylcUIServer(ExtensionApp):
         )
 
     async def stop_extension(self) -> None:
-        """Stop scanning and close every scheduler connection."""
+        """End subscriptions and commands, stop scanning, close every connection."""
+        self.executor.close()
+        await self.commands.close()
         await self.registry.stop()
         await self.sync.stop()
 

@@ -16,66 +16,11 @@ import pytest
 
 from tests.cylc_harness import BUSY, SMALL
 from tests.jupyter_loop import on_server_loop
+from tests.ui_documents import APP_SUBSCRIPTION, WORKFLOW_SUBSCRIPTION
 from tests.gql_client import LEGACY, MODERN, ClientStore, GraphQLSocket
 from uiserver.sync import Level
 
 OWNER = "root" if os.geteuid() == 0 else __import__("getpass").getuser()
-
-#: The web UI's workspace subscription (web-api §6.5), verbatim.
-WORKFLOW_SUBSCRIPTION = """
-subscription Workflow($workflowId: ID) {
-  deltas(workflows: [$workflowId]) {
-    added { ...AddedDelta }
-    updated(stripNull: true) { ...UpdatedDelta }
-    pruned { ...PrunedDelta }
-    id
-  }
-}
-fragment WorkflowData on Workflow { id status statusMsg nEdgeDistance cylcVersion reloaded }
-fragment AddedDelta on Added {
-  workflow { ...WorkflowData }
-  familyProxies { ...FamilyProxyData }
-  taskProxies { ...TaskProxyData }
-  jobs { ...JobData }
-  edges { ...EdgeData }
-}
-fragment UpdatedDelta on Updated {
-  workflow { ...WorkflowData }
-  familyProxies { ...FamilyProxyData }
-  taskProxies { ...TaskProxyData }
-  jobs { ...JobData }
-  edges { ...EdgeData }
-}
-fragment PrunedDelta on Pruned { workflow familyProxies taskProxies jobs edges }
-fragment FamilyProxyData on FamilyProxy { __typename id state ancestors { name } childTasks { id } }
-fragment TaskProxyData on TaskProxy {
-  id state isHeld isQueued isRunahead isRetry isWallclock isXtriggered
-  task { meanElapsedTime } firstParent { id } runtime { runMode } flowNums name
-}
-fragment JobData on Job {
-  id jobRunnerName jobId platform startedTime submittedTime finishedTime state submitNum
-  messages taskProxy { outputs(satisfied: true) { label message } } name
-}
-fragment EdgeData on Edge { id source target }
-"""
-
-#: The sidebar's subscription (web-api §6.4), verbatim.
-APP_SUBSCRIPTION = """
-subscription App {
-  deltas {
-    id
-    added { ...AddedDelta }
-    updated (stripNull: true) { ...UpdatedDelta }
-    pruned { workflow }
-  }
-}
-fragment AddedDelta on Added { workflow { ...WorkflowData } }
-fragment UpdatedDelta on Updated { workflow { ...WorkflowData } }
-fragment WorkflowData on Workflow {
-  id status statusMsg stateTotals logRecords { level message }
-  latestStateTasks(states: ["failed", "preparing", "submit-failed", "submitted", "running"])
-}
-"""
 
 TASKS_QUERY = """
 query ($ids: [ID]) {
@@ -475,3 +420,34 @@ async def test_bad_requests_get_exact_errors(harness_environ, jp_serverapp, grap
         status, body = await graphql(
             'mutation { hold(workflows: ["x"], tasks: 5) { result } }', raise_error=False)
         assert status == 400 and "NamespaceIDGlob" in body["errors"][0]["message"], body
+
+
+@on_server_loop(timeout=120)
+async def test_ignore_interval_coalesces_instead_of_dropping(harness_environ, jp_serverapp,
+                                                             harness, ws_url, token):
+    async with extension(jp_serverapp) as app:
+        wid = await start(harness, "paced", BUSY)
+        await discovered(app, wid)
+        client = await GraphQLSocket.connect(ws_url, token)
+        try:
+            await client.subscribe(
+                "w", "subscription ($w: ID) { workflows(ids: [$w], ignoreInterval: 2.0) "
+                "{ id status lastUpdated } }", {"w": wid})
+            times = []
+            end = time.monotonic() + 9
+            while time.monotonic() < end:
+                await client.next_result("w", timeout=10)
+                times.append(time.monotonic())
+            gaps = [b - a for a, b in zip(times, times[1:])]
+            # The workflow summary changes about once a second; the client
+            # gets at most one snapshot every two seconds of it.
+            assert len(times) >= 4 and all(gap > 1.8 for gap in gaps), gaps
+            # The last change of a burst still arrives (it is merged, not dropped).
+            await asyncio.to_thread(harness.pause, "paced")
+            deadline = time.monotonic() + 20
+            status = None
+            while status != "paused":
+                result = await client.next_result("w", timeout=deadline - time.monotonic())
+                status = result["data"]["workflows"][0]["status"]
+        finally:
+            client.close()

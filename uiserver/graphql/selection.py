@@ -119,7 +119,14 @@ def root_arguments(
     field_def = root_type.fields.get(node.name.value)
     if field_def is None:
         return {}
-    return get_argument_values(field_def, node, variables)
+    values = get_argument_values(field_def, node, variables)
+    # graphene gives arguments python out-names (initial_burst); key them by
+    # their GraphQL names (initialBurst) as the schema spells them.
+    return {
+        name: values[argument.out_name or name]
+        for name, argument in field_def.args.items()
+        if (argument.out_name or name) in values
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +141,9 @@ class SubscriptionPlan:
     initial_burst: bool
     #: Store type names the selection reads from a frame; None = any change matters.
     types: frozenset[str] | None
+    #: ``ignoreInterval``: at most one frame per workflow this often (seconds);
+    #: changes in between are merged into the next frame, never dropped.
+    interval: float = 0.0
 
     def wants(self, change: StoreChange) -> bool:
         """Whether ``change`` can alter what this subscription sends."""
@@ -161,6 +171,7 @@ def plan_subscription(
     root = node.name.value
     args = root_arguments(schema, operation, node, variables)
     initial_burst = bool(args.get("initialBurst", True))
+    interval = max(float(args.get("ignoreInterval") or 0.0), 0.0)
     if root == "deltas":
         ids = args.get("workflows") or []
         workflows = frozenset(i for i in ids if i) or None
@@ -177,12 +188,12 @@ def plan_subscription(
                     level = Level.FULL
                 elif section != "pruned" and workflow_fields_level(nodes, fragments) == Level.FULL:
                     level = Level.FULL
-        return SubscriptionPlan(root, workflows, level, initial_burst, frozenset(types))
+        return SubscriptionPlan(root, workflows, level, initial_burst, frozenset(types), interval)
     if root == "workflows":
         ids = args.get("ids") or []
         workflows = frozenset(i for i in ids if i) or None
         level = max(workflow_fields_level([node], fragments), Level.SUMMARY)
-        return SubscriptionPlan(root, workflows, level, initial_burst, None)
+        return SubscriptionPlan(root, workflows, level, initial_burst, None, interval)
     if root == "logs":
         return SubscriptionPlan(root, frozenset(), Level.NONE, initial_burst, frozenset())
     # Per-type subscriptions: a single id names its workflow; otherwise the
@@ -193,7 +204,7 @@ def plan_subscription(
     else:
         ids = [w for w in (args.get("workflows") or []) if w]
         workflows = frozenset(ids) if ids and not any(_is_glob(w) for w in ids) else None
-    return SubscriptionPlan(root, workflows, Level.FULL, initial_burst, None)
+    return SubscriptionPlan(root, workflows, Level.FULL, initial_burst, None, interval)
 
 
 def _is_glob(pattern: str) -> bool:

@@ -255,6 +255,9 @@ class SharedSubscription:
         self._versions: dict[str, int] = {}
         self._burst_cache: dict[str, tuple[int, bytes]] = {}
         self._unlisten: Callable[[], None] | None = None
+        self._deferred: dict[str, DeltaFrame] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._last_sent: dict[str, float] = {}
         #: Number of times the document was resolved (shared or for one client).
         self.resolutions = 0
 
@@ -275,10 +278,13 @@ class SharedSubscription:
         subscriber = Subscriber(self, max_pending, max_merged)
         self.subscribers.add(subscriber)
         if self.plan.initial_burst:
+            now = asyncio.get_running_loop().time()
             for workflow_id in self._covered_present():
                 data = self.burst_bytes(workflow_id)
                 if data is not None:
                     subscriber.push_burst(workflow_id, data)
+                    # The burst counts as a frame for ignoreInterval pacing.
+                    self._last_sent.setdefault(workflow_id, now)
         return subscriber
 
     def detach(self, subscriber: Subscriber) -> None:
@@ -295,6 +301,10 @@ class SharedSubscription:
             demand.release()
         self._demands.clear()
         self._burst_cache.clear()
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        self._deferred.clear()
 
     # -- demand ---------------------------------------------------------------
 
@@ -333,11 +343,37 @@ class SharedSubscription:
         if not self.subscribers or not self.plan.wants(change):
             return
         frame = DeltaFrame.from_change(change)
+        if self.plan.interval > 0:
+            self._defer(frame)
+        else:
+            self._send(frame)
+
+    def _send(self, frame: DeltaFrame) -> None:
         data = self.resolve(frame)
         if data is None:
             return
         for subscriber in tuple(self.subscribers):
-            subscriber.push(workflow_id, data, frame)
+            subscriber.push(frame.workflow_id, data, frame)
+
+    def _defer(self, frame: DeltaFrame) -> None:
+        """``ignoreInterval``: merge into the workflow's next frame, due at most
+        once per interval (the reference drops these frames instead)."""
+        workflow_id = frame.workflow_id
+        pending = self._deferred.get(workflow_id)
+        self._deferred[workflow_id] = frame if pending is None else merge_frames(pending, frame)
+        if workflow_id in self._timers:
+            return
+        loop = asyncio.get_running_loop()
+        due = self._last_sent.get(workflow_id, -self.plan.interval) + self.plan.interval
+        self._timers[workflow_id] = loop.call_at(max(due, loop.time()), self._flush, workflow_id)
+
+    def _flush(self, workflow_id: str) -> None:
+        self._timers.pop(workflow_id, None)
+        frame = self._deferred.pop(workflow_id, None)
+        if frame is None or not self.subscribers:
+            return
+        self._last_sent[workflow_id] = asyncio.get_running_loop().time()
+        self._send(frame)
 
     # -- resolution -----------------------------------------------------------
 

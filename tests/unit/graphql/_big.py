@@ -13,97 +13,10 @@ from uiserver.scheduler.messages import (
     PbWorkflow,
 )
 
+from tests.ui_documents import WORKFLOW_SUBSCRIPTION as WORKFLOW_DOCUMENT
+
 WF = "~u/big"
 
-#: The web UI's merged ``Workflow`` subscription (web-api §6.5).
-WORKFLOW_DOCUMENT = """
-subscription Workflow($workflowId: ID) {
-  deltas(workflows: [$workflowId]) {
-    added { ...AddedDelta }
-    updated(stripNull: true) { ...UpdatedDelta }
-    pruned { ...PrunedDelta }
-    id
-  }
-}
-
-fragment WorkflowData on Workflow {
-  id
-  status
-  statusMsg
-  nEdgeDistance
-  cylcVersion
-  reloaded
-}
-
-fragment AddedDelta on Added {
-  workflow { ...WorkflowData }
-  familyProxies { ...FamilyProxyData }
-  taskProxies { ...TaskProxyData }
-  jobs { ...JobData }
-  edges { ...EdgeData }
-}
-
-fragment UpdatedDelta on Updated {
-  workflow { ...WorkflowData }
-  familyProxies { ...FamilyProxyData }
-  taskProxies { ...TaskProxyData }
-  jobs { ...JobData }
-  edges { ...EdgeData }
-}
-
-fragment PrunedDelta on Pruned {
-  workflow
-  familyProxies
-  taskProxies
-  jobs
-  edges
-}
-
-fragment FamilyProxyData on FamilyProxy {
-  __typename
-  id
-  state
-  ancestors { name }
-  childTasks { id }
-}
-
-fragment TaskProxyData on TaskProxy {
-  id
-  state
-  isHeld
-  isQueued
-  isRunahead
-  isRetry
-  isWallclock
-  isXtriggered
-  task { meanElapsedTime }
-  firstParent { id }
-  runtime { runMode }
-  flowNums
-  name
-}
-
-fragment JobData on Job {
-  id
-  jobRunnerName
-  jobId
-  platform
-  startedTime
-  submittedTime
-  finishedTime
-  state
-  submitNum
-  messages
-  taskProxy { outputs(satisfied: true) { label message } }
-  name
-}
-
-fragment EdgeData on Edge {
-  id
-  source
-  target
-}
-"""
 
 
 def big_workflow(cycles: int = 800, tasks_per_cycle: int = 10) -> PbEntireWorkflow:

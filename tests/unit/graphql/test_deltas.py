@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from graphql import parse, validate
 
+from tests.ui_documents import APP_SUBSCRIPTION
+
 from uiserver.graphql.frames import DeltaFrame
 from uiserver.graphql.schema import graphql_schema
 from uiserver.scheduler.messages import AllDeltas, PbTaskProxy, PbWorkflow
@@ -12,39 +14,7 @@ from uiserver.store import StoreChange
 from ._big import WORKFLOW_DOCUMENT
 from ._data import WF, data, make_store, ns, run
 
-#: The sidebar's document, with the Workflows table merged in (web-api §6.4).
-APP_DOCUMENT = """
-subscription App {
-  deltas {
-    id
-    added {
-      ...AddedDelta
-      workflow { ...WorkflowData }
-    }
-    updated(stripNull: true) {
-      ...UpdatedDelta
-      workflow { ...WorkflowData }
-    }
-    pruned { workflow }
-  }
-}
-
-fragment AddedDelta on Added { workflow { ...WorkflowData } }
-fragment UpdatedDelta on Updated { workflow { ...WorkflowData } }
-
-fragment WorkflowData on Workflow {
-  id
-  status
-  statusMsg
-  stateTotals
-  logRecords { level message }
-  latestStateTasks(states: ["failed", "preparing", "submit-failed", "submitted", "running"])
-  cylcVersion
-  owner
-  host
-  port
-}
-"""
+APP_DOCUMENT = APP_SUBSCRIPTION
 
 #: What Apollo really sends: ``__typename`` in every selection set.
 APP_WITH_TYPENAMES = APP_DOCUMENT.replace("{\n    id\n", "{\n    __typename\n    id\n").replace(

@@ -93,6 +93,11 @@ class CylcUIServer(ExtensionApp):
         help="What the owner grants other users: {user|group:G|*: [permissions]}, "
         "with READ, CONTROL, ALL, single operations and !negations.",
     ).tag(config=True)
+    ui_build_dir = Unicode(
+        "",
+        help="Serve this UI build at /cylc/ instead of the bundled one, e.g. the "
+        "reference cylc-ui build (a directory holding index.html).",
+    ).tag(config=True)
     workflow_to_open = Unicode(
         "",
         help="Workflow id whose workspace the browser opens at start "
@@ -180,10 +185,14 @@ class CylcUIServer(ExtensionApp):
             authorizer.reconfigure(self.site_authorization, self.user_authorization)
 
     def initialize_handlers(self) -> None:
-        """Route GraphQL (HTTP and websocket), the user profile and the version."""
+        """Route GraphQL (HTTP and websocket), the user profile, the version and the UI."""
         from .transport.handlers import api_handlers
+        from .transport.static import static_handlers
 
         self.handlers.extend(api_handlers())
+        # "/": ExtensionApp puts Jupyter's base_url in front of every route.
+        build_dir = Path(self.ui_build_dir) if self.ui_build_dir else None
+        self.handlers.extend(static_handlers("/", build_dir))
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
         """Start scanning once the event loop runs."""

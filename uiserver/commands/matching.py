@@ -11,35 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
+
+from uiserver.workflows.patterns import match_workflows as _match_workflows
+from uiserver.workflows.patterns import split_workflow_id
 
 __all__ = ["WorkflowPattern", "match_workflows", "parse_pattern", "split_workflow_id"]
 
 
 @dataclass(frozen=True, slots=True)
 class WorkflowPattern:
-    """A parsed ``workflows`` item; ``user`` None means any owner."""
+    """A ``workflows`` item as text parts; ``user`` None means any owner.
+
+    ``play`` and ``clean`` use the parts to name a workflow that may not be
+    scanned yet; matching known workflows goes through
+    :func:`uiserver.workflows.patterns.match_workflows`.
+    """
 
     user: str | None
     workflow: str
     status: str | None
-
-    def matches(self, workflow_id: str, status: str | None) -> bool:
-        """Whether ``workflow_id`` (``~owner/name``) with ``status`` matches."""
-        user, name = split_workflow_id(workflow_id)
-        if self.user is not None and (user is None or not fnmatchcase(user, self.user)):
-            return False
-        if not fnmatchcase(name, self.workflow):
-            return False
-        return self.status is None or status == self.status
-
-
-def split_workflow_id(workflow_id: str) -> tuple[str | None, str]:
-    """``~alice/a/b`` -> ``("alice", "a/b")``; ``a/b`` -> ``(None, "a/b")``."""
-    if workflow_id.startswith("~"):
-        user, _, name = workflow_id[1:].partition("/")
-        return user, name
-    return None, workflow_id
 
 
 def parse_pattern(text: str) -> WorkflowPattern | None:
@@ -62,18 +52,10 @@ def match_workflows(
 ) -> list[str]:
     """The ids among ``workflow_ids`` matched by any of ``patterns``, sorted.
 
-    An empty pattern list matches nothing: a command must name its targets.
+    An empty pattern list matches nothing: a command must name its targets,
+    and so must each pattern (an empty one or a bare ``~user`` names none).
     """
-    parsed = [p for p in (parse_pattern(t) for t in patterns if isinstance(t, str)) if p]
-    if not parsed:
+    named = [p for p in patterns if isinstance(p, str) and parse_pattern(p) is not None]
+    if not named:
         return []
-    matched = []
-    for workflow_id in workflow_ids:
-        status = None
-        for pattern in parsed:
-            if pattern.status is not None and status is None:
-                status = status_of(workflow_id)
-            if pattern.matches(workflow_id, status):
-                matched.append(workflow_id)
-                break
-    return sorted(matched)
+    return sorted(_match_workflows(workflow_ids, named, (), status_of))

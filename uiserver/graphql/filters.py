@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from fnmatch import translate
 from functools import lru_cache
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
@@ -30,6 +29,10 @@ from typing import TYPE_CHECKING, Any, Final
 from google.protobuf.descriptor import FieldDescriptor
 
 from uiserver.scheduler.messages import Message, PbEdge, PbTaskProxy
+from uiserver.workflows.patterns import Matcher, match_workflows
+from uiserver.workflows.patterns import optional_glob as _optional_glob
+from uiserver.workflows.patterns import split_selector as _split_selector
+from uiserver.workflows.patterns import split_workflow_id as _split_workflow
 
 if TYPE_CHECKING:
     from uiserver.store.replica import WorkflowReplica
@@ -49,9 +52,6 @@ __all__ = [
 LATEST_JOB: Final = "NN"
 
 _SEP: Final = "//"
-_GLOB_CHARS: Final = frozenset("*?[")
-
-Matcher = Callable[[str], bool]
 
 
 # ---------------------------------------------------------------- ids
@@ -66,103 +66,6 @@ def relative_id(element_id: str) -> str:
     """Return the part after ``//`` (``~u/wf//1/a/01`` -> ``1/a/01``); ``""`` if none."""
     _, sep, rel = element_id.partition(_SEP)
     return rel if sep else ""
-
-
-def _split_workflow(workflow_id: str) -> tuple[str | None, str]:
-    """Split ``~user/WF`` into ``(user, WF)``; an id without ``~user/`` has no user."""
-    if workflow_id.startswith("~"):
-        user, _, name = workflow_id[1:].partition("/")
-        return user, name
-    return None, workflow_id
-
-
-@lru_cache(maxsize=4096)
-def _glob(pattern: str) -> Matcher:
-    """Compile an fnmatch-style glob (case-sensitive; ``*`` also matches ``/``)."""
-    if _GLOB_CHARS.isdisjoint(pattern):
-        return pattern.__eq__
-    return re.compile(translate(pattern)).match  # type: ignore[return-value]
-
-
-def _optional_glob(pattern: str | None) -> Matcher | None:
-    """A matcher for a non-empty pattern part, else None (the part is unconstrained)."""
-    return _glob(pattern) if pattern else None
-
-
-def _split_selector(part: str) -> tuple[str, str | None]:
-    """Split ``name:selector`` (both stripped); the selector is None if absent."""
-    value, sep, selector = part.partition(":")
-    selector = selector.strip()
-    return value.strip(), (selector or None) if sep else None
-
-
-# ---------------------------------------------------------------- workflows
-
-
-@dataclass(frozen=True, slots=True)
-class _WorkflowPattern:
-    user: Matcher | None
-    workflow: Matcher | None
-    status: str | None
-    null: bool = False
-
-    def matches(self, user: str | None, name: str, status: Callable[[], str]) -> bool:
-        if self.null:
-            return False
-        if self.user is not None and (user is None or not self.user(user)):
-            return False
-        if self.workflow is not None and not self.workflow(name):
-            return False
-        return self.status is None or status() == self.status
-
-
-def _parse_workflow_pattern(text: str) -> _WorkflowPattern:
-    """Parse ``~user/WF:status``, ``~user``, ``WF:status`` (any node part is ignored)."""
-    text = text.strip().split(_SEP, 1)[0]
-    if not text:
-        return _WorkflowPattern(None, None, None, null=True)
-    user, name = _split_workflow(text)
-    name, status = _split_selector(name)
-    return _WorkflowPattern(
-        _optional_glob(user.strip() if user is not None else None),
-        _optional_glob(name),
-        status,
-    )
-
-
-def match_workflows(
-    workflow_ids: Iterable[str],
-    workflows: list[str] | None,
-    exworkflows: list[str] | None,
-    status_of: Callable[[str], str],
-) -> list[str]:
-    """Return the workflow ids matching ``workflows`` and none of ``exworkflows``.
-
-    Patterns are ``~user/WF`` or ``WF`` (any user) fnmatch globs, each with an
-    optional ``:status`` selector tested against ``status_of(id)``, which is
-    only called when a selector needs it. Empty ``workflows`` matches all; an
-    empty pattern string matches nothing. Input order is kept.
-    """
-    include = [_parse_workflow_pattern(p) for p in workflows or ()]
-    exclude = [_parse_workflow_pattern(p) for p in exworkflows or ()]
-    if not include and not exclude:
-        return list(workflow_ids)
-    result = []
-    for workflow_id in workflow_ids:
-        user, name = _split_workflow(workflow_id)
-        cache: list[str] = []
-
-        def status(workflow_id: str = workflow_id, cache: list[str] = cache) -> str:
-            if not cache:
-                cache.append(status_of(workflow_id))
-            return cache[0]
-
-        if include and not any(p.matches(user, name, status) for p in include):
-            continue
-        if any(p.matches(user, name, status) for p in exclude):
-            continue
-        result.append(workflow_id)
-    return result
 
 
 # ---------------------------------------------------------------- nodes

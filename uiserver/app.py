@@ -8,11 +8,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Dict, Float, Int, Unicode, default, observe, validate
+from traitlets import Bool, Dict, Float, Int, Unicode, default, observe, validate
 
 from . import __version__
 from .auth import Authorizer
 from .commands import CommandRunner
+from .demo import DemoRunner
 from .graphql.execute import GraphQLExecutor
 from .graphql.schema import schema
 from .store import Store
@@ -31,6 +32,12 @@ class CylcUIServer(ExtensionApp):
     version = __version__
     extension_url = "/cylc/"
     load_other_extensions = True
+    flags = {
+        "demo": (
+            {"CylcUIServer": {"demo": True}},
+            "Run the demo workflow (simulation mode) while the server runs, and open it.",
+        ),
+    }
 
     run_dir = Unicode(
         help="Directory scanned for workflows (Cylc's run directory). Default: ~/cylc-run.",
@@ -104,6 +111,17 @@ class CylcUIServer(ExtensionApp):
         "(given as the positional argument of `jupyter cylc`).",
     ).tag(config=True)
 
+    demo = Bool(
+        False,
+        help="Run the packaged demo workflow under a real scheduler in simulation mode "
+        "while the server runs (needs cylc-flow: the `demo` extra) and open its "
+        "workspace. A demo still running is reused; a stopped one is replaced.",
+    ).tag(config=True)
+    demo_workflow = Unicode(
+        "demo",
+        help="Workflow id (directory under run_dir) of the demo workflow.",
+    ).tag(config=True)
+
     @default("run_dir")
     def _default_run_dir(self) -> str:
         return str(Path("~/cylc-run").expanduser())
@@ -120,8 +138,9 @@ class CylcUIServer(ExtensionApp):
 
     @default("default_url")
     def _default_url(self) -> str:
-        if self.workflow_to_open:
-            return f"/cylc/#/workspace/{quote(self.workflow_to_open)}"
+        workflow = self.workflow_to_open or (self.demo_workflow if self.demo else "")
+        if workflow:
+            return f"/cylc/#/workspace/{quote(workflow)}"
         return "/cylc/"
 
     # -- Jupyter hooks -------------------------------------------------------
@@ -153,6 +172,18 @@ class CylcUIServer(ExtensionApp):
             play_timeout=self.play_timeout,
             clean_timeout=self.clean_timeout,
             cylc_executable=self.cylc_executable,
+        )
+        self.demo_runner = (
+            DemoRunner(
+                Path(self.run_dir),
+                self.demo_workflow,
+                cylc_executable=self.cylc_executable,
+                play_timeout=self.play_timeout,
+                on_change=self.registry.request_scan,
+                log=self.log,
+            )
+            if self.demo
+            else None
         )
         self.authorizer = Authorizer(
             self.owner, self.site_authorization, self.user_authorization, log=self.log
@@ -198,21 +229,41 @@ class CylcUIServer(ExtensionApp):
         """Start scanning once the event loop runs."""
         await self.sync.start()
         await self.registry.start()
+        if self.demo_runner is not None:
+            self.demo_runner.start()
         self.log.info(
             "Cylc UI Server %s watching %s (%d workflows)",
             __version__,
             self.run_dir,
             len(self.registry.entries),
         )
+        workspace_url = _query_before_fragment(serverapp.local_url)
+        if workspace_url != serverapp.local_url:
+            # Jupyter's own line puts ?token= inside the #fragment of a
+            # workspace URL, where browsers never send it to the server.
+            self.log.info("Open the workspace at: %s", workspace_url)
 
     async def stop_extension(self) -> None:
         """End subscriptions and commands, stop scanning, close every connection."""
         self.executor.close()
+        if self.demo_runner is not None:
+            await self.demo_runner.stop()
         await self.commands.close()
         await self.registry.stop()
         await self.sync.stop()
 
     # -- command line --------------------------------------------------------
+
+    @classmethod
+    def make_serverapp(cls, **kwargs):
+        """The server app, taught this extension's flags (``--demo``).
+
+        Jupyter passes an extension's ``aliases`` to the server it launches,
+        but not its ``flags``.
+        """
+        serverapp = super().make_serverapp(**kwargs)
+        serverapp.flags.update(cls.flags)
+        return serverapp
 
     @classmethod
     def launch_instance(cls, argv: list[str] | None = None, **kwargs) -> None:
@@ -226,6 +277,15 @@ class CylcUIServer(ExtensionApp):
         if workflow:
             args.append(f"--CylcUIServer.workflow_to_open={workflow}")
         super().launch_instance(argv=args, **kwargs)
+
+
+def _query_before_fragment(url: str) -> str:
+    """``/cylc/#/workspace/x?token=t`` -> ``/cylc/?token=t#/workspace/x``."""
+    base, hash_, fragment = url.partition("#")
+    route, question, query = fragment.partition("?")
+    if not (hash_ and question) or "?" in base:
+        return url
+    return f"{base}?{query}#{route}"
 
 
 def _split_workflow_arg(args: list[str], cls: type) -> tuple[str, list[str]]:

@@ -230,6 +230,8 @@ async def test_fan_out_resolves_each_batch_once(harness_environ, jp_serverapp, h
             assert len(hub.shared) == 1
             shared = next(iter(hub.shared.values()))
             assert len(shared.subscribers) == 20
+            # The web UI's document takes the compiled fast path.
+            assert shared.compiled
             before = shared.resolutions
             # Read raw frames from here on: they must be byte-identical.
             await graphql('mutation { hold(workflows: ["%s"], tasks: ["1/*"]) { result } }' % wid)

@@ -369,12 +369,15 @@ class GraphQLExecutor:
             strip_null=strip_null,
         )
 
-    def finish(self, result: ExecutionResult, context: ResolveContext) -> dict[str, Any]:
-        """The response object for ``result``: errors formatted, nulls stripped if asked."""
+    def finish(
+        self, result: ExecutionResult, context: ResolveContext, *, stripped: bool = False
+    ) -> dict[str, Any]:
+        """The response object for ``result``: errors formatted, nulls stripped if
+        asked (and not ``stripped`` already)."""
         response: dict[str, Any] = {"data": result.data}
         errors = [self._format(error) for error in result.errors or ()]
         errors.extend(context.extra_errors)
-        if context.strip_null and result.data is not None:
+        if context.strip_null and not stripped and result.data is not None:
             response["data"] = strip_nulls(result.data)
         if errors:
             response["errors"] = errors

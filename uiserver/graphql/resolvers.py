@@ -44,6 +44,8 @@ __all__ = [
     "live_version",
     "install_fast_resolvers",
     "needs_filter",
+    "proto_field_kind",
+    "proto_field_of",
     "proto_field_resolver",
     "relation_list",
     "relation_one",
@@ -127,7 +129,35 @@ def _field_resolver(name: str, unwrap: bool):
             return getattr(root, name, None)
         return None
 
+    # Lets a compiled executor read the field inline (see proto_field_of).
+    resolve.proto_field = (name, unwrap)  # type: ignore[attr-defined]
     return resolve
+
+
+#: What :func:`proto_field_kind` answers, by kind.
+_KIND_NAMES: Final = {
+    _ABSENT: "absent", _SINGULAR: "singular", _REPEATED: "repeated", _DICT: "dict", _ATTR: "attr",
+}
+
+
+def proto_field_of(resolver: Any) -> tuple[str, bool] | None:
+    """``(field name, unwrap)`` if ``resolver`` is a plain field resolver of ours, else None.
+
+    Such a resolver reads field ``name`` of its root (of ``root.msg`` when
+    ``unwrap``) according to :func:`proto_field_kind` of the root's class.
+    """
+    return getattr(resolver, "proto_field", None)
+
+
+def proto_field_kind(cls: type, name: str) -> str:
+    """How a plain field resolver reads ``name`` on a root of class ``cls``.
+
+    ``singular``: ``getattr``, null if unset under ``strip_null``;
+    ``repeated``: ``getattr``, null if empty under ``strip_null``;
+    ``dict``: ``root.get(name)``; ``attr``: ``getattr(root, name, None)``;
+    ``absent``: null.
+    """
+    return _KIND_NAMES[_kind(cls, name)]
 
 
 def proto_field_resolver(attname: str, default_value: Any, root: Any, info: Any, **args: Any) -> Any:

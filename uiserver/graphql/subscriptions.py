@@ -23,7 +23,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from graphql import (
     DocumentNode,
@@ -38,6 +38,7 @@ from uiserver.sync import Demand, Level, SyncManager
 
 from .awaitable import is_awaitable
 from .coalesce import frame_size, merge_frames
+from .fastexec import NotSynchronous, compile_operation
 from .context import ResolveContext
 from .frames import DeltaFrame
 from .selection import SubscriptionPlan
@@ -66,9 +67,14 @@ class SubscriptionKey:
         return cls(query, operation_name, json.dumps(variables, sort_keys=True, default=str))
 
 
-#: Turns an execution result into the dict sent (errors formatted, nulls
-#: stripped when the document asks for it); provided by the executor.
-Finisher = Callable[[ExecutionResult, ResolveContext], dict[str, Any]]
+class Finisher(Protocol):
+    """Turns an execution result into the dict sent (errors formatted, nulls
+    stripped when the document asks for it, unless ``stripped`` says they
+    already are); provided by the executor."""
+
+    def __call__(
+        self, result: ExecutionResult, context: ResolveContext, *, stripped: bool = False
+    ) -> dict[str, Any]: ...
 
 
 class _Pending:
@@ -250,6 +256,9 @@ class SharedSubscription:
         self._finish = finish
         self.name = operation.name.value if operation.name else "<anonymous>"
         self.strip_null = document_strips_nulls(document, variables)
+        #: The document compiled once for this subscription, or None where the
+        #: compiled executor does not support it.
+        self._compiled = compile_operation(hub.schema, document, key.operation_name, variables)
         self.subscribers: set[Subscriber] = set()
         self._demands: dict[str, Demand] = {}
         self._versions: dict[str, int] = {}
@@ -260,6 +269,11 @@ class SharedSubscription:
         self._last_sent: dict[str, float] = {}
         #: Number of times the document was resolved (shared or for one client).
         self.resolutions = 0
+
+    @property
+    def compiled(self) -> bool:
+        """Whether frames are resolved by the compiled executor."""
+        return self._compiled is not None
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -378,11 +392,23 @@ class SharedSubscription:
     # -- resolution -----------------------------------------------------------
 
     def resolve(self, frame: DeltaFrame) -> bytes | None:
-        """Execute the document against ``frame`` and encode the result."""
+        """Execute the document against ``frame`` and encode the result.
+
+        The compiled executor (graphql/fastexec.py) serves the documents it
+        supports, with nulls stripped as it goes; graphql-core the rest.
+        """
         self.resolutions += 1
         self.hub.resolutions += 1
         context = self.hub.make_context(self.strip_null)
         try:
+            if self._compiled is not None:
+                try:
+                    result = self._compiled.execute(frame, context, strip_nulls=self.strip_null)
+                except NotSynchronous:
+                    log.error("%s: a subscription resolver went async; using graphql-core", self.name)
+                    self._compiled = None
+                else:
+                    return encode_result(self._finish(result, context, stripped=True))
             result = execute(
                 self.hub.schema,
                 self.document,

@@ -102,6 +102,7 @@ class ProtocolHandler(abc.ABC):
                 # client got wrong; each protocol answers it its own way.
                 await self._dispatch(self._decode(data))
             except BadMessage as exc:
+                log.info("%s: bad message from %s: %s", self.subprotocol, self._peer(), exc.reason)
                 await self._on_bad_message(exc)
         except TransportClosed:
             self.abort()
@@ -207,6 +208,12 @@ class ProtocolHandler(abc.ABC):
         except TransportClosed:
             pass
 
+    def _peer(self) -> str:
+        """Who is on the other end, for log lines."""
+        context = self.context
+        remote = getattr(context.request, "remote_ip", None) if context.request else None
+        return f"{context.user or 'unknown user'}@{remote or '?'}"
+
     def _start_background(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         """Run a connection timer that :meth:`abort` cancels."""
         task = spawn(coro, name=f"{self.subprotocol}-{name}")
@@ -254,6 +261,9 @@ class ProtocolHandler(abc.ABC):
         except TransportClosed:
             return
         except OperationError as exc:
+            log.info(
+                "%s: operation %r from %s refused: %s", self.subprotocol, op_id, self._peer(), exc
+            )
             if self.operations.discard(operation):
                 await self._send_quietly(self._operation_error_frames(op_id, exc.errors))
             return

@@ -10,7 +10,6 @@ Playwright (``pip install playwright``; no browser download: it drives
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.cylc_harness import SMALL, CylcHarness, cylc_executable, write_global_config
+from tests.e2e.browser_support import SHOTS  # test-artifacts/screenshots (git-ignored)
 from tests.jupyter_loop import on_server_loop
 from uiserver.transport.static import DEFAULT_BUILD_DIR, static_handlers
 
@@ -27,7 +27,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 CYLC = cylc_executable()
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = Path(os.environ.get("UI_SHOTS_DIR", "/tmp/ui-shots"))
 
 pytestmark = [
     pytest.mark.timeout(240),

@@ -29,10 +29,18 @@ class ResolveContext:
     user: str = ""
     registry: WorkflowRegistry | None = None
     commands: CommandRunner | None = None
-    #: True when ``stripNull: true`` appears anywhere in the document: unset
-    #: protobuf fields resolve to null and nulls are dropped from the result
-    #: (the reference's document-wide behaviour, web-api §7.4).
+    #: Whether unset protobuf fields resolve to null (instead of their
+    #: defaults) in the subtree being resolved. It starts as
+    #: ``strip_result``; a ``deltas`` frame's ``added``/``updated``/``pruned``
+    #: set it for their own subtree from their ``stripNull`` argument (else
+    #: the ``deltas`` one), so complete ``added`` elements keep their
+    #: defaults while partial ``updated`` ones leave unchanged fields out.
     strip_null: bool = False
+    #: True when ``stripNull: true`` appears anywhere in the document: nulls
+    #: are dropped from the whole result (the reference's behaviour, web-api §7.4).
+    strip_result: bool = False
+    #: The ``stripNull`` argument of the ``deltas`` field being resolved.
+    deltas_strip: bool = False
     #: Errors a resolver wants in the response without failing its field,
     #: e.g. a scheduler that could not be reached by a forwarded mutation
     #: (web-api §11.3). Each is a GraphQL error object ``{"message": ...}``.

@@ -156,13 +156,29 @@ class Deltas(graphene.ObjectType):
         return root.shutdown
 
     @staticmethod
-    def resolve_added(root: DeltaFrame, info: GraphQLResolveInfo, **_args: Any) -> Section:
+    def resolve_added(root: DeltaFrame, info: GraphQLResolveInfo, **args: Any) -> Section:
+        _enter_section(info, args)
         return Section(root, "added")
 
     @staticmethod
-    def resolve_updated(root: DeltaFrame, info: GraphQLResolveInfo, **_args: Any) -> Section:
+    def resolve_updated(root: DeltaFrame, info: GraphQLResolveInfo, **args: Any) -> Section:
+        _enter_section(info, args)
         return Section(root, "updated")
 
     @staticmethod
-    def resolve_pruned(root: DeltaFrame, info: GraphQLResolveInfo, **_args: Any) -> DeltaFrame:
+    def resolve_pruned(root: DeltaFrame, info: GraphQLResolveInfo, **args: Any) -> DeltaFrame:
+        _enter_section(info, args)
         return root
+
+
+def _enter_section(info: GraphQLResolveInfo, args: dict[str, Any]) -> None:
+    """Apply the section's ``stripNull`` (else the ``deltas`` one) to its subtree.
+
+    Both executors resolve synchronously and depth first, so the subtree is
+    complete before the next section sets the flag again. This is what keeps
+    the fields of complete ``added`` elements at their defaults (``isHeld:
+    false``) while partial ``updated`` elements leave unchanged fields out.
+    """
+    context = info.context
+    own = args.get("strip_null")
+    context.strip_null = bool(own) if own is not None else context.deltas_strip

@@ -350,13 +350,15 @@ class GraphQLExecutor:
     # -- results ----------------------------------------------------------------
 
     def _context(self, user: str, document: DocumentNode, variables: dict[str, Any]) -> ResolveContext:
+        strip = document_strips_nulls(document, variables)
         return ResolveContext(
             store=self.store,
             owner=self.owner,
             user=user,
             registry=self.registry,
             commands=self.commands,
-            strip_null=document_strips_nulls(document, variables),
+            strip_null=strip,
+            strip_result=strip,
         )
 
     def _shared_context(self, strip_null: bool) -> ResolveContext:
@@ -367,6 +369,7 @@ class GraphQLExecutor:
             registry=self.registry,
             commands=self.commands,
             strip_null=strip_null,
+            strip_result=strip_null,
         )
 
     def finish(
@@ -377,7 +380,7 @@ class GraphQLExecutor:
         response: dict[str, Any] = {"data": result.data}
         errors = [self._format(error) for error in result.errors or ()]
         errors.extend(context.extra_errors)
-        if context.strip_null and not stripped and result.data is not None:
+        if context.strip_result and not stripped and result.data is not None:
             response["data"] = strip_nulls(result.data)
         if errors:
             response["errors"] = errors

@@ -44,7 +44,8 @@ Assumptions, checked by the tests:
 - Resolvers are synchronous. If one returns an awaitable,
   :meth:`CompiledOperation.execute` closes it and raises
   :class:`NotSynchronous`; the caller then runs graphql-core, which awaits it.
-- ``info.context.strip_null`` does not change during an execution (the
+- ``info.context.strip_null`` changes only in resolvers of fields whose
+  subtree it governs (the ``deltas`` sections), and is read per object (the
   inline protobuf reads look at it once per object).
 - The document has been validated against the schema.
 
@@ -336,7 +337,7 @@ class _Compiler:
 
     Every generated function has the signature ``f(v, path, I, E)``: the
     value to complete (or the source object), its response path as a chain
-    of ``(prev, key)`` tuples, this execution's ``I`` (``I[0]`` the context's
+    of ``(prev, key)`` tuples, this execution's ``I`` (``I[0]`` the context holding
     ``strip_null``, or None when it has none; then one info per field) and
     the list collecting errors.
 
@@ -410,9 +411,11 @@ class _Compiler:
             # Without a strip_null flag the resolvers decide (they will fail alike).
             generic = name.split("__", 1)[0]
             body.extend([
-                "    S = I[0]",
-                "    if S is None:",
+                "    C = I[0]",
+                "    if C is None:",
                 f"        return {generic}(src, path, I, E)",
+                # Read per object: a deltas section sets it for its subtree.
+                "    S = C.strip_null",
             ])
         if self.strip:
             body.append("    d = {}")
@@ -804,13 +807,11 @@ class CompiledOperation:
         make = _SharedInfo
         schema, fragments, operation = self.schema, self.fragments, self.operation
         variables = self.variables
-        try:
-            # Read once per execution by the specialised functions, as the
-            # plain field resolvers read it once per field.
-            strip: bool | None = bool(context_value.strip_null)
-        except Exception:
-            strip = None  # no such flag: the specialised functions defer to the resolvers
-        infos = (strip,) + tuple(
+        # The specialised functions read ``strip_null`` from the context per
+        # object (a deltas section changes it for its subtree); without such
+        # a flag they defer to the resolvers.
+        holder = context_value if hasattr(context_value, "strip_null") else None
+        infos = (holder,) + tuple(
             make(
                 spec.field_name, spec.field_nodes, spec.return_type, spec.parent_type, None,
                 schema, fragments, root_value, operation, variables, context_value,

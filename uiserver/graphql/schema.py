@@ -205,8 +205,9 @@ UISMutations = type(
 )
 
 
-def _deltas(root: Any, info: Any, **_args: Any) -> Any:
+def _deltas(root: Any, info: Any, **args: Any) -> Any:
     # The subscription layer picks the workflows and hands us one frame.
+    info.context.deltas_strip = bool(args.get("strip_null"))
     return info.root_value
 
 

@@ -152,13 +152,15 @@ def run(
 ) -> tuple[ExecutionResult, ResolveContext]:
     """Execute ``query`` as the executor does (strip decided from the document)."""
     document = parse(query)
+    strip = document_strips_nulls(document, variables) if strip is None else strip
     context = ResolveContext(
         store=store,
         owner="u",
         user="someone",
         commands=commands,
         registry=registry,
-        strip_null=document_strips_nulls(document, variables) if strip is None else strip,
+        strip_null=strip,
+        strip_result=strip,
     )
     result = execute(
         graphql_schema, document, root_value=root, context_value=context, variable_values=variables
@@ -176,4 +178,4 @@ async def run_async(store: Store, query: str, **kwargs: Any) -> tuple[ExecutionR
 def data(result: ExecutionResult, context: ResolveContext) -> Any:
     """The response data as the executor would send it."""
     assert result.errors is None, result.errors
-    return strip_nulls(result.data) if context.strip_null else result.data
+    return strip_nulls(result.data) if context.strip_result else result.data

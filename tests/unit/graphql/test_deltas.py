@@ -59,9 +59,12 @@ def test_workflow_burst():
     assert store.get(WF).workflow.reloaded is False
     assert [p["id"] for p in added["taskProxies"]] == [f"{WF}//1/a", f"{WF}//1/b", f"{WF}//2/a"]
     first = added["taskProxies"][0]
+    # Complete elements keep their defaults (the section has no stripNull), so a
+    # client learns isRetry is false rather than nothing about it.
     assert first == {
         "id": f"{WF}//1/a", "state": "running", "isHeld": False, "isQueued": False,
-        "isRunahead": False, "task": {"meanElapsedTime": 12.5},
+        "isRunahead": False, "isRetry": False, "isWallclock": False, "isXtriggered": False,
+        "task": {"meanElapsedTime": 12.5},
         "firstParent": {"id": f"{WF}//1/root"}, "runtime": {"runMode": "Live"},
         "flowNums": "[1]", "name": "a",
     }
@@ -73,8 +76,8 @@ def test_workflow_burst():
         {
             "id": f"{WF}//1/a/01", "jobRunnerName": "background", "jobId": "1234",
             "platform": "localhost", "startedTime": "2000-01-01T00:00:01Z",
-            "submittedTime": "2000-01-01T00:00:00Z", "state": "running", "submitNum": 1,
-            "messages": ["started"], "name": "a",
+            "submittedTime": "2000-01-01T00:00:00Z", "finishedTime": "", "state": "running",
+            "submitNum": 1, "messages": ["started"], "name": "a",
             "taskProxy": {"outputs": [
                 {"label": "submitted", "message": "submitted"},
                 {"label": "started", "message": "started"},

@@ -323,7 +323,7 @@ async def test_stream_equals_http_after_activity(harness_environ, jp_serverapp, 
         try:
             await client.subscribe("1", WORKFLOW_SUBSCRIPTION, {"workflowId": wid}, "Workflow")
             store = ClientStore()
-            seconds = float(os.environ.get("UIS_STREAM_SECONDS", "45"))
+            seconds = float(os.environ.get("UIS_STREAM_SECONDS", "120"))
             end = time.monotonic() + seconds
             while time.monotonic() < end:
                 result = await client.next_result("1", timeout=10)
@@ -453,3 +453,23 @@ async def test_ignore_interval_coalesces_instead_of_dropping(harness_environ, jp
                 status = result["data"]["workflows"][0]["status"]
         finally:
             client.close()
+
+
+@on_server_loop(timeout=120)
+async def test_query_on_an_unwatched_workflow_syncs_on_demand(harness_environ, jp_serverapp,
+                                                              harness, graphql):
+    async with extension(jp_serverapp) as app:
+        wid = await start(harness, "unwatched", SMALL, pause=True)
+        await discovered(app, wid)
+        assert app.sync.wanted(wid) == Level.NONE and wid not in app.sync.links
+        status, body = await graphql(TASKS_QUERY, {"ids": [wid]})
+        assert status == 200 and "errors" not in body, body
+        states = {t["id"]: t["state"] for t in body["data"]["taskProxies"]}
+        assert states.get(f"{wid}//1/foo") == "waiting", states
+        # The query's demand ends with the query (linger is 0 here).
+        assert app.sync.wanted(wid) == Level.NONE
+        await until(lambda: wid not in app.sync.links, 10, "link closed after the query")
+        # Placeholder fields need no connection at all.
+        status, body = await graphql('{ workflows(ids: ["%s"]) { id status host } }' % wid)
+        assert body["data"]["workflows"][0]["status"] == "paused", body
+        assert wid not in app.sync.links

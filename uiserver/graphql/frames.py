@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from uiserver.scheduler.messages import Message, PbWorkflow
+from uiserver.scheduler.messages import Message, PbTaskProxy, PbWorkflow
 from uiserver.store import ELEMENT_STORE_TYPES, StoreChange, WorkflowReplica
 
 __all__ = ["DeltaFrame"]
@@ -36,15 +36,22 @@ class DeltaFrame:
     time: float = 0.0
 
     @classmethod
-    def from_change(cls, change: StoreChange) -> DeltaFrame:
+    def from_change(cls, change: StoreChange, replica: WorkflowReplica | None = None) -> DeltaFrame:
         """The frame for one applied batch.
 
         A change that makes consumers rebuild (``reloaded``) carries the
         flag in ``added.workflow.reloaded`` (or ``updated.workflow``), which
         is how the web UI learns to wipe the workflow's subtree first.
+
+        With the ``replica``, a task definition whose mean run time changed
+        also lists its task proxies in ``updated`` (ids only): clients select
+        ``task { meanElapsedTime }`` through the proxies, and would otherwise
+        keep the old value until each proxy changes (as with the reference).
         """
         added = change.added
         updated = change.updated
+        if replica is not None and updated.get("tasks"):
+            updated = _with_proxies_of_changed_tasks(change, replica)
         if change.reloaded:
             added = dict(added)
             flagged = PbWorkflow(reloaded=True)
@@ -86,3 +93,32 @@ class DeltaFrame:
             if elements:
                 added[name] = list(elements.values())
         return cls(workflow_id=replica.workflow_id, added=added, time=replica.workflow.last_updated)
+
+
+def _with_proxies_of_changed_tasks(
+    change: StoreChange, replica: WorkflowReplica
+) -> dict[str, list[Message]]:
+    """``change.updated`` plus an id-only partial for every proxy of a task
+    whose ``mean_elapsed_time`` changed (not already in the change)."""
+    tasks = replica.elements["tasks"]
+    proxies = replica.elements["task_proxies"]
+    mentioned = {
+        element.id
+        for section in (change.added, change.updated)
+        for element in section.get("task_proxies", ())
+    }
+    mentioned.update(change.pruned.get("task_proxies", ()))
+    extra: list[Message] = []
+    for task in change.updated["tasks"]:
+        if not task.HasField("mean_elapsed_time"):
+            continue
+        stored = tasks.get(task.id)
+        for proxy_id in stored.proxies if stored is not None else ():
+            if proxy_id not in mentioned and proxy_id in proxies:
+                mentioned.add(proxy_id)
+                extra.append(PbTaskProxy(id=proxy_id))
+    if not extra:
+        return change.updated
+    updated = dict(change.updated)
+    updated["task_proxies"] = [*updated.get("task_proxies", ()), *extra]
+    return updated

@@ -155,7 +155,9 @@ class SubscriptionPlan:
             for name, items in section.items():
                 if items and name in self.types:
                     return True
-        return False
+        # A task's new mean run time reaches clients through its proxies
+        # (DeltaFrame.from_change lists them).
+        return "task_proxies" in self.types and bool(change.updated.get("tasks"))
 
 
 def plan_subscription(

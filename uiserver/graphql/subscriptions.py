@@ -356,7 +356,7 @@ class SharedSubscription:
             self._acquire(workflow_id)
         if not self.subscribers or not self.plan.wants(change):
             return
-        frame = DeltaFrame.from_change(change)
+        frame = DeltaFrame.from_change(change, self.hub.store.get(workflow_id))
         if self.plan.interval > 0:
             self._defer(frame)
         else:

@@ -238,3 +238,25 @@ def test_overlapping_selections_merge():
         root=frame,
     )
     assert result.data["deltas"]["added"]["workflow"] == {"id": WF, "status": "running", "port": 43001}
+
+
+def test_a_task_mean_change_refreshes_its_proxies_in_the_stream():
+    """The web UI reads task { meanElapsedTime } through each proxy: a batch
+    that only updates the task definition still updates the proxies."""
+    from uiserver.scheduler.messages import PbTask
+
+    store = make_store()
+    replica = store.get(WF)
+    task = next(iter(replica.elements["tasks"].values()))
+    proxies = [p for p in task.proxies if p in replica.elements["task_proxies"]]
+    assert proxies
+    replica.elements["tasks"][task.id].mean_elapsed_time = 99.0
+    change = StoreChange(WF, updated={"tasks": [PbTask(id=task.id, mean_elapsed_time=99.0)]})
+    frame = DeltaFrame.from_change(change, replica)
+    result, context = run(store, WORKFLOW_DOCUMENT, {"workflowId": WF}, root=frame)
+    updated = data(result, context)["deltas"]["updated"]["taskProxies"]
+    assert {p["id"]: p["task"] for p in updated} == {
+        proxy: {"meanElapsedTime": 99.0} for proxy in proxies
+    }
+    # Without the replica the frame is the change as it came.
+    assert "task_proxies" not in DeltaFrame.from_change(change).updated

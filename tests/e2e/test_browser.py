@@ -10,90 +10,33 @@ Playwright (``pip install playwright``; no browser download: it drives
 from __future__ import annotations
 
 import asyncio
-import time
-from contextlib import asynccontextmanager
-from pathlib import Path
 
 import pytest
 
-from tests.cylc_harness import SMALL, CylcHarness, cylc_executable, write_global_config
-from tests.e2e.browser_support import SHOTS  # test-artifacts/screenshots (git-ignored)
+from tests.cylc_harness import SMALL
+from tests.e2e.browser_support import (  # noqa: F401 (fixtures)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REQUIREMENTS,
+    SHOTS,
+    cylc_home,
+    extension,
+    harness,
+    harness_environ,
+    jp_server_config,
+    until,
+)
 from tests.jupyter_loop import on_server_loop
-from uiserver.transport.static import DEFAULT_BUILD_DIR, static_handlers
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-CYLC = cylc_executable()
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-pytestmark = [
-    pytest.mark.timeout(240),
-    pytest.mark.skipif(not (DEFAULT_BUILD_DIR / "index.html").is_file(), reason="UI not built (npm run build in frontend/)"),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
-    pytest.mark.skipif(not CYLC.exists(), reason=f"cylc-flow not installed ({CYLC})"),
-]
-
-
-@pytest.fixture
-def cylc_home(tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    write_global_config(home, cylc_bin=CYLC.parent)
-    return home
-
-
-@pytest.fixture
-def harness(cylc_home: Path):
-    h = CylcHarness(cylc_home, CYLC)
-    try:
-        yield h
-    finally:
-        h.cleanup()
-
-
-@pytest.fixture
-def jp_server_config(cylc_home):
-    return {
-        "ServerApp": {"jpserver_extensions": {"uiserver": True}},
-        "CylcUIServer": {"run_dir": str(cylc_home / "cylc-run"), "scan_interval": 0.5, "linger": 0.0},
-    }
-
-
-@pytest.fixture
-def harness_environ(jp_environ, harness, monkeypatch):
-    for key, value in harness.env().items():
-        monkeypatch.setenv(key, value)
-
-
-@asynccontextmanager
-async def extension(serverapp, base_url: str):
-    """Start the ``cylc`` extension and serve the UI build next to its API."""
-    from uiserver.app import CylcUIServer
-
-    await serverapp.extension_manager.start_all_extensions()
-    app = next(a for apps in serverapp.extension_manager.extension_apps.values() for a in apps
-               if isinstance(a, CylcUIServer))
-    # Until app.py registers them itself, add the static routes here.
-    serverapp.web_app.add_handlers(".*$", static_handlers(base_url, DEFAULT_BUILD_DIR))
-    try:
-        yield app
-    finally:
-        await app.stop_extension()
-
-
-async def until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.1)
+pytestmark = [pytest.mark.timeout(240), *REQUIREMENTS]
 
 
 @on_server_loop(timeout=200)
 async def test_ui_drives_a_real_workflow(harness_environ, jp_serverapp, jp_fetch, jp_http_port, jp_base_url, harness):
     # jp_fetch is requested for its side effect: it makes pytest-jupyter start listening.
-    async with extension(jp_serverapp, jp_base_url) as app:
+    async with extension(jp_serverapp) as app:
         harness.write_workflow("e2e/run1", SMALL)
         await asyncio.to_thread(harness.play, "e2e/run1", pause=True)
         await until(lambda: (e := next((e for k, e in app.registry.entries.items() if k.endswith("/e2e/run1")), None))

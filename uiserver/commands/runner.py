@@ -124,9 +124,9 @@ class CommandRunner:
     # -- forwarded mutations -------------------------------------------------
 
     def _status_of(self, workflow_id: str) -> str | None:
-        replica = self.sync.store.get(workflow_id)
-        if replica is not None and replica.workflow.status:
-            return replica.workflow.status
+        status = self.sync.store.status_of(workflow_id)
+        if status:
+            return status
         entry = self.registry.get(workflow_id)
         return entry.status_msg if entry is not None else None
 

@@ -40,7 +40,7 @@ from uiserver.transport.operations import ConnectionContext, OperationError, Ope
 
 from .awaitable import is_awaitable
 from .context import ResolveContext
-from .filters import match_workflows
+from .filters import match_workflows, workflow_id_of
 from .selection import (
     fields_of,
     plan_subscription,
@@ -298,7 +298,7 @@ class GraphQLExecutor:
                 ids = self._match(args.get("ids") or [], args.get("exids") or [])
             elif name in _SINGLE_ITEM_QUERIES:
                 level = Level.FULL
-                ids = [str(args.get("id", "")).split("//", 1)[0]]
+                ids = [workflow_id_of(str(args.get("id", "")))]
             elif name in _ELEMENT_QUERIES:
                 if args.get("live") is False:
                     continue
@@ -316,12 +316,7 @@ class GraphQLExecutor:
     def _match(self, workflows: list[str], exworkflows: list[str]) -> list[str]:
         if self.registry is None:
             return []
-
-        def status_of(workflow_id: str) -> str:
-            replica = self.store.get(workflow_id)
-            return replica.workflow.status if replica is not None else ""
-
-        return match_workflows(list(self.registry.entries), workflows, exworkflows, status_of)
+        return match_workflows(list(self.registry.entries), workflows, exworkflows, self.store.status_of)
 
     def _running(self, workflow_id: str) -> bool:
         if self.registry is None:

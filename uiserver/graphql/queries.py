@@ -55,12 +55,7 @@ def _workflow_ids(
     store = info.context.store
     frame = _frame(info)
     candidates: Iterable[str] = [frame.workflow_id] if frame is not None else list(store.replicas)
-
-    def status_of(workflow_id: str) -> str:
-        replica = store.get(workflow_id)
-        return replica.workflow.status if replica is not None else ""
-
-    return match_workflows(candidates, workflows or [], exworkflows or [], status_of)
+    return match_workflows(candidates, workflows or [], exworkflows or [], store.status_of)
 
 
 def _from_frame(info: GraphQLResolveInfo, args: dict[str, Any]) -> tuple[DeltaFrame, str] | None:

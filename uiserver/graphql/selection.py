@@ -26,6 +26,8 @@ from graphql.execution.values import get_argument_values
 from uiserver.store import StoreChange
 from uiserver.sync import Level
 
+from .filters import workflow_id_of
+
 __all__ = [
     "ELEMENT_FIELDS",
     "SubscriptionPlan",
@@ -202,7 +204,7 @@ def plan_subscription(
     # workflows argument holds exact ids (or nothing: all of them).
     single = args.get("id")
     if single:
-        workflows = frozenset({str(single).split("//", 1)[0]})
+        workflows = frozenset({workflow_id_of(str(single))})
     else:
         ids = [w for w in (args.get("workflows") or []) if w]
         workflows = frozenset(ids) if ids and not any(_is_glob(w) for w in ids) else None

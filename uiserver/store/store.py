@@ -36,6 +36,12 @@ class Store:
             replica = self.replicas[workflow_id] = WorkflowReplica(workflow_id)
         return replica
 
+    def status_of(self, workflow_id: str) -> str:
+        """The workflow's status as the replica has it (``""`` if unknown),
+        what ``:status`` selectors in workflow patterns test."""
+        replica = self.replicas.get(workflow_id)
+        return replica.workflow.status if replica is not None else ""
+
     def remove(self, workflow_id: str) -> WorkflowReplica | None:
         """Forget the replica of ``workflow_id`` and return it, if there was one."""
         return self.replicas.pop(workflow_id, None)

@@ -9,17 +9,16 @@ here (pytest collects fixtures imported into a test module).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.cylc_harness import CylcHarness, cylc_executable, write_global_config
+from tests.extension import extension, until  # noqa: F401 (re-exported for the tests)
 from uiserver.transport.static import DEFAULT_BUILD_DIR
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -124,29 +123,6 @@ def harness_environ(jp_environ, harness, monkeypatch):
 
 
 # -- helpers -------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def extension(serverapp) -> AsyncIterator[object]:
-    """Start the ``cylc`` extension of the pytest-jupyter server; stop it after."""
-    from uiserver.app import CylcUIServer
-
-    await serverapp.extension_manager.start_all_extensions()
-    app = next(a for apps in serverapp.extension_manager.extension_apps.values() for a in apps
-               if isinstance(a, CylcUIServer))
-    try:
-        yield app
-    finally:
-        await app.stop_extension()
-
-
-async def until(predicate: Callable[[], object], timeout: float, what: str) -> None:
-    """Wait (bounded) for a condition on the test's side of the wire."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 async def discovered(app, name: str, timeout: float = 30) -> None:

@@ -9,12 +9,12 @@ import json
 import os
 import socket
 import time
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.cylc_harness import BUSY, SMALL
+from tests.extension import extension, until
 from tests.jupyter_loop import on_server_loop
 from tests.ui_documents import APP_SUBSCRIPTION, WORKFLOW_SUBSCRIPTION
 from tests.gql_client import LEGACY, MODERN, ClientStore, GraphQLSocket
@@ -51,24 +51,6 @@ def harness_environ(jp_environ, harness, monkeypatch):
     monkeypatch.delenv("PYTHONPATH", raising=False)
 
 
-@asynccontextmanager
-async def extension(serverapp):
-    """The started ``cylc`` extension (pytest-jupyter does not start extensions)."""
-    from uiserver.app import CylcUIServer
-
-    await serverapp.extension_manager.start_all_extensions()
-    cylc = next(
-        app
-        for apps in serverapp.extension_manager.extension_apps.values()
-        for app in apps
-        if isinstance(app, CylcUIServer)
-    )
-    try:
-        yield cylc
-    finally:
-        await cylc.stop_extension()
-
-
 @pytest.fixture
 def ws_url(http_server_client, jp_http_port, jp_base_url):
     # http_server_client is what makes pytest-jupyter listen on the port.
@@ -99,14 +81,6 @@ async def start(harness, name: str, flow: str, **kwargs):
     harness.write_workflow(name, flow)
     await asyncio.to_thread(harness.play, name, **kwargs)
     return f"~{OWNER}/{name}"
-
-
-async def until(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def discovered(app, workflow_id: str, running: bool = True):

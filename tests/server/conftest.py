@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.extension import extension
+
 
 
 @pytest.fixture
@@ -23,19 +25,6 @@ def jp_server_config(cylc_run_dir):
 
 @pytest.fixture
 async def cylc_app(jp_serverapp):
-    """The started ``cylc`` extension app.
-
-    pytest-jupyter starts the server without running its post-start hook,
-    which is where Jupyter starts extensions; run it here.
-    """
-    from uiserver.app import CylcUIServer
-
-    await jp_serverapp.extension_manager.start_all_extensions()
-    app = next(
-        app
-        for apps in jp_serverapp.extension_manager.extension_apps.values()
-        for app in apps
-        if isinstance(app, CylcUIServer)
-    )
-    yield app
-    await app.stop_extension()
+    """The started ``cylc`` extension app."""
+    async with extension(jp_serverapp) as app:
+        yield app

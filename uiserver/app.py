@@ -307,4 +307,4 @@ def _split_workflow_arg(args: list[str], cls: type) -> tuple[str, list[str]]:
     return workflow, rest
 
 
-main = launch_new_instance = CylcUIServer.launch_instance
+launch_new_instance = CylcUIServer.launch_instance

@@ -418,6 +418,8 @@ def _edge_schema() -> GraphQLSchema:
         "floatInt": (GraphQLFloat, 2),
         "color": (color, "red"),
         "badColor": (color, "green"),
+        "colorList": (color, ["red"]),  # unhashable: not memoised, still an error
+        "colorMember": (color, "blue"),
         "undefined": (GraphQLString, Undefined),
         "exception": (GraphQLString, ValueError("returned, not raised")),
         "strings": (GraphQLList(GraphQLString), ["a", None, 2, "b"]),
@@ -476,6 +478,7 @@ EDGE_SCHEMA = _edge_schema()
 EDGE_QUERY = """
 query {
   s sInt sBool sCustom sDict big intFloat intHalf intBool nan inf floatInt color badColor
+  colorList colorMember again1: color again2: badColor
   undefined exception strings ints tuple generator notList strAsList nested
   emptyItems { name size }
   items { name size boom children { name size } }
@@ -493,6 +496,19 @@ query {
 def test_value_completion_edge_cases():
     core = compare(None, EDGE_QUERY, None, schema=EDGE_SCHEMA, context_strip=(False,))
     assert len(core.errors) > 15  # every kind of failure above shows up
+
+
+def test_enum_values_are_memoised_but_errors_are_not():
+    """The enum memo returns what graphql-core would on every execution, errors included."""
+    document = parse("{ color badColor colorList colorMember again: badColor }")
+    compiled = compile_operation(EDGE_SCHEMA, document, None, None)
+    core = execute(EDGE_SCHEMA, document, is_awaitable=is_awaitable)
+    for _ in range(3):
+        fast = compiled.execute(None, ResolveContext(store=None, owner="u"))
+        assert fast.data == core.data == {
+            "color": "RED", "badColor": None, "colorList": None, "colorMember": "BLUE", "again": None,
+        }
+        assert _formatted(fast) == _formatted(core) and len(core.errors) == 3
 
 
 def test_non_null_output_fields_are_refused():
@@ -671,3 +687,22 @@ def test_an_8000_task_burst_matches_graphql_core():
     fused = compiled.execute(frame, context(), strip_nulls=True)
     assert fast.data == core.data and fused.data == strip_nulls(core.data)
     assert len(fused.data["deltas"]["added"]["taskProxies"]) == 8000
+
+
+def test_the_hub_reuses_recent_compilations():
+    """Reopening a workspace (same document and variables) skips the compiler."""
+    from uiserver.graphql.subscriptions import SubscriptionHub, SubscriptionKey
+
+    hub = SubscriptionHub(graphql_schema, Store(), None, None)  # type: ignore[arg-type]
+    document = parse(WORKFLOW_SUBSCRIPTION)
+    key = SubscriptionKey.of(WORKFLOW_SUBSCRIPTION, None, {"workflowId": WF})
+    first = hub.compiled_operation(key, document, {"workflowId": WF})
+    assert first is not None
+    assert hub.compiled_operation(key, parse(WORKFLOW_SUBSCRIPTION), {"workflowId": WF}) is first
+    other = SubscriptionKey.of(WORKFLOW_SUBSCRIPTION, None, {"workflowId": "~u/other"})
+    assert hub.compiled_operation(other, document, {"workflowId": "~u/other"}) is not first
+    for n in range(hub.COMPILED_CACHE):
+        variables = {"workflowId": f"~u/w{n}"}
+        hub.compiled_operation(SubscriptionKey.of(WORKFLOW_SUBSCRIPTION, None, variables), document, variables)
+    assert len(hub._compiled) == hub.COMPILED_CACHE
+    assert hub.compiled_operation(key, document, {"workflowId": WF}) is not first  # evicted

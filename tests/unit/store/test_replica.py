@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from uiserver.scheduler.messages import (
     AllDeltas,
     EDeltas,
@@ -69,9 +71,28 @@ def test_snapshot_change_content() -> None:
     assert replica.elements["jobs"] == {}
     assert set(replica.last_time.values()) == {42.5}
     assert replica.entire_workflow() == entire
-    # The replica holds copies: the received messages stay as they were.
+    # Short-lived elements are adopted (no per-element arena); definitions
+    # are copied so they do not keep the whole reply alive.
     replica.elements["task_proxies"][tp("a").id].state = "running"
-    assert not entire.task_proxies[0].HasField("state")
+    assert entire.task_proxies[0].state == "running"
+    replica.elements["tasks"]["t"].stamp = "t@2"
+    assert entire.tasks[0].stamp == "t@1"
+    replica.workflow.status = "paused"
+    assert not entire.workflow.HasField("status")
+
+
+def test_adopted_snapshot_elements_survive_the_reply() -> None:
+    """Adopted elements stay valid, mergeable and prunable once the reply is gone."""
+    replica = loaded()
+    gc.collect()
+    a = tp("a").id
+    change, mismatched = replica.apply(AllDeltas(task_proxies=TPDeltas(
+        time=11.0, updated=[tp("a", state="running")], pruned=[tp("b").id],
+    )))
+    assert not mismatched and change.updated["task_proxies"][0].id == a
+    assert replica.elements["task_proxies"][a].state == "running"
+    assert tp("b").id not in replica.elements["task_proxies"]
+    assert replica.elements["edges"]["e"].source == a
 
 
 def test_load_workflow_and_workflow_deltas() -> None:

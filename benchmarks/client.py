@@ -32,6 +32,10 @@ class Frame:
     workflow: str | None
     last_updated: float | None
     reloaded: bool
+    #: The frame carries ``added.workflow``: a snapshot of the workflow (a
+    #: burst or a reload), whose ``lastUpdated`` tells the age of the data,
+    #: not how long a batch took to arrive. Latency samples skip it.
+    snapshot: bool
     n_task_proxies: int  # in the client's store for that workflow, after merging
     errors: int
 
@@ -145,8 +149,9 @@ class BenchClient:
                 self.store.apply(deltas)
                 last_updated, reloaded = _last_updated(deltas)
                 workflow_id = deltas.get("id")
+                snapshot = bool((deltas.get("added") or {}).get("workflow"))
                 self.frames.append(Frame(
-                    t_recv, len(raw), workflow_id, last_updated, reloaded,
+                    t_recv, len(raw), workflow_id, last_updated, reloaded, snapshot,
                     len(self.store.of(workflow_id)["taskProxies"]) if workflow_id else 0,
                     len(payload.get("errors") or ()),
                 ))

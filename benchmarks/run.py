@@ -191,10 +191,11 @@ async def wait_status(app: BenchClient, ids: list[str], status: str, limit: floa
 def frame_figures(
     client: BenchClient, window: tuple[float, float], probe: PubProbe | None = None,
 ) -> dict[str, Any]:
-    """Per-client figures; latency only for frames in ``window`` after the first."""
+    """Per-client figures; latency only for update frames in ``window`` after the first."""
     frames = client.frames
     first = frames[0] if frames else None
     in_window = [f for f in frames[1:] if window[0] <= f.t_recv <= window[1]]
+    samples = [f for f in in_window if not f.snapshot]
     return {
         "label": client.label,
         "frames_total": len(frames),
@@ -205,14 +206,14 @@ def frame_figures(
         "burst_frame_bytes": next((f.nbytes for f in frames if f.n_task_proxies), None),
         "window_frames": len(in_window),
         "window_bytes": sum(f.nbytes for f in in_window),
-        "latencies": [f.t_recv - f.last_updated for f in in_window if f.last_updated is not None],
+        "latencies": [f.t_recv - f.last_updated for f in samples if f.last_updated is not None],
         # The UI server's share: receive time minus when the batch reached our probe.
         "server_latencies": [
-            f.t_recv - probe.arrival(f.last_updated) for f in in_window
+            f.t_recv - probe.arrival(f.last_updated) for f in samples
             if probe is not None and f.last_updated is not None and probe.arrival(f.last_updated) is not None
         ],
         "scheduler_delays": [
-            probe.delay(f.last_updated) for f in in_window
+            probe.delay(f.last_updated) for f in samples
             if probe is not None and f.last_updated is not None and probe.arrival(f.last_updated) is not None
         ],
         "errors": sum(f.errors for f in frames),

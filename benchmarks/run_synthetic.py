@@ -104,7 +104,9 @@ async def run_phase(kind: str, env: dict[str, str], ids: list[str], ports: set[i
         monitor.take_peak()
         await asyncio.sleep(args.stream)
         cpu_s1, t_s1, w1 = monitor.cpu_seconds(), time.monotonic(), time.time()
-        frames = [f for f in app.frames if w0 <= f.t_recv <= w1]
+        # Latency and update counts from update frames only: a workflow's
+        # snapshot (its burst) carries the age of its data, not a delivery time.
+        frames = [f for f in app.frames if w0 <= f.t_recv <= w1 and not f.snapshot]
         per_workflow: dict[str, int] = {}
         for frame in frames:
             if frame.last_updated is not None:
@@ -131,7 +133,7 @@ async def run_phase(kind: str, env: dict[str, str], ids: list[str], ports: set[i
             "errors": sum(f.errors for f in app.frames),
         }
         if workspaces:
-            ws_frames = [f for c in workspaces for f in c.frames[1:] if w0 <= f.t_recv <= w1]
+            ws_frames = [f for c in workspaces for f in c.frames[1:] if w0 <= f.t_recv <= w1 and not f.snapshot]
             result["workspace"] = {
                 "latency_s": percentiles(
                     [f.t_recv - f.last_updated for f in ws_frames if f.last_updated is not None], (50, 95, 99)),

@@ -17,29 +17,8 @@ WORKFLOW_SUBSCRIPTION = _ui.WORKFLOW_SUBSCRIPTION.replace("  reloaded\n", "  rel
 assert "lastUpdated" in WORKFLOW_SUBSCRIPTION
 
 #: The sidebar subscription (web-api §6.4) plus ``lastUpdated``.
-APP_SUBSCRIPTION = """
-subscription App {
-  deltas {
-    id
-    added { ...AddedDelta }
-    updated (stripNull: true) { ...UpdatedDelta }
-    pruned { workflow }
-  }
-}
-
-fragment AddedDelta on Added { workflow { ...WorkflowData } }
-fragment UpdatedDelta on Updated { workflow { ...WorkflowData } }
-
-fragment WorkflowData on Workflow {
-  id
-  status
-  statusMsg
-  stateTotals
-  logRecords { level message }
-  latestStateTasks(states: ["failed", "preparing", "submit-failed", "submitted", "running"])
-  lastUpdated
-}
-"""
+APP_SUBSCRIPTION = _ui.APP_SUBSCRIPTION.replace("  port\n}", "  port\n  lastUpdated\n}", 1)
+assert "lastUpdated" in APP_SUBSCRIPTION
 
 # The correctness check asks over HTTP for exactly the fields the workspace
 # subscription selects, so a client's merged store can be compared field by

@@ -33,7 +33,7 @@ from benchmarks.client import BenchClient, http_query
 from benchmarks.compare import compare_store
 from benchmarks.documents import APP_SUBSCRIPTION, CHECK_QUERY, COUNT_QUERY, WORKFLOW_SUBSCRIPTION
 from benchmarks.probe import PubProbe
-from benchmarks.servers import SERVERS, RunningServer, start_server
+from benchmarks.servers import SERVERS, RunningServer, measure_idle, start_server
 from benchmarks.stats import percentiles
 from benchmarks.workloads import WORKLOADS, Workload
 from tests.cylc_harness import CylcHarness
@@ -241,19 +241,7 @@ async def run_phase(
     try:
         result["startup_s"] = server.t_ready - server.t_launch
         monitor = server.monitor
-        # Warm-up: the reference connects to every workflow at start, ours to none.
-        await asyncio.sleep(args.warmup)
-        monitor.take_peak()
-        cpu0, t0 = monitor.cpu_seconds(), time.monotonic()
-        await asyncio.sleep(args.idle)
-        cpu1, t1 = monitor.cpu_seconds(), time.monotonic()
-        result["idle"] = {
-            "seconds": t1 - t0,
-            "cpu_per_s": (cpu1 - cpu0) / (t1 - t0),
-            "rss_peak": monitor.take_peak(),
-            "scheduler_sockets": monitor.tcp_peers(ports),
-            "threads": monitor.threads(),
-        }
+        result["idle"] = await measure_idle(monitor, ports, args.warmup, args.idle)
         log(f"  idle: {result['idle']}")
 
         profiler = None

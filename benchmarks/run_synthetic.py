@@ -30,7 +30,7 @@ from benchmarks.client import BenchClient
 from benchmarks.documents import APP_SUBSCRIPTION, WORKFLOW_SUBSCRIPTION
 from benchmarks.run import REPO, log, machine_facts, write
 from benchmarks.probe import PubProbe
-from benchmarks.servers import SERVERS, RunningServer, start_server
+from benchmarks.servers import SERVERS, RunningServer, measure_idle, start_server
 from benchmarks.stats import percentiles
 from tests.cylc_harness import CylcHarness
 
@@ -63,16 +63,7 @@ async def run_phase(kind: str, env: dict[str, str], ids: list[str], ports: set[i
     try:
         result["startup_s"] = server.t_ready - server.t_launch
         monitor = server.monitor
-        await asyncio.sleep(args.warmup)
-        monitor.take_peak()
-        cpu0, t0 = monitor.cpu_seconds(), time.monotonic()
-        await asyncio.sleep(args.idle)
-        cpu1, t1 = monitor.cpu_seconds(), time.monotonic()
-        result["idle"] = {
-            "seconds": t1 - t0, "cpu_per_s": (cpu1 - cpu0) / (t1 - t0),
-            "rss_peak": monitor.take_peak(), "scheduler_sockets": monitor.tcp_peers(ports),
-            "threads": monitor.threads(),
-        }
+        result["idle"] = await measure_idle(monitor, ports, args.warmup, args.idle)
         log(f"  idle: {result['idle']}")
         app = BenchClient("app", server.ws_url, server.token, APP_SUBSCRIPTION, {}, "App")
         # Optional workspace clients put their workflows at full sync, so the

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import psutil
 
-__all__ = ["SERVERS", "ServerSpec", "RunningServer", "ProcessMonitor", "free_port", "start_server"]
+__all__ = [
+    "SERVERS", "ServerSpec", "RunningServer", "ProcessMonitor", "free_port", "measure_idle", "start_server",
+]
 
 REPO = Path(__file__).resolve().parent.parent
 READY = re.compile(r"is running at|Jupyter Server .* is running")
@@ -127,6 +129,26 @@ class ProcessMonitor:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(2)
+
+
+async def measure_idle(monitor: ProcessMonitor, ports: set[int], warmup: float, seconds: float) -> dict:
+    """CPU per second, RSS peak and scheduler sockets of a server with no client.
+
+    ``warmup`` seconds pass first: the reference connects to every workflow at
+    start, ours to none, and neither should be measured mid-start.
+    """
+    await asyncio.sleep(warmup)
+    monitor.take_peak()
+    cpu0, t0 = monitor.cpu_seconds(), time.monotonic()
+    await asyncio.sleep(seconds)
+    cpu1, t1 = monitor.cpu_seconds(), time.monotonic()
+    return {
+        "seconds": t1 - t0,
+        "cpu_per_s": (cpu1 - cpu0) / (t1 - t0),
+        "rss_peak": monitor.take_peak(),
+        "scheduler_sockets": monitor.tcp_peers(ports),
+        "threads": monitor.threads(),
+    }
 
 
 @dataclass

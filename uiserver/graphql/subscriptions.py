@@ -422,6 +422,7 @@ class SharedSubscription:
                 except NotSynchronous:
                     log.error("%s: a subscription resolver went async; using graphql-core", self.name)
                     self._compiled = None
+                    self.hub.compiled_unsupported(self.key)
                 else:
                     return encode_result(self._finish(result, context, stripped=True))
             result = execute(
@@ -520,6 +521,11 @@ class SubscriptionHub:
         if len(self._compiled) > self.COMPILED_CACHE:
             self._compiled.popitem(last=False)
         return compiled
+
+    def compiled_unsupported(self, key: SubscriptionKey) -> None:
+        """Remember that ``key`` fell back to graphql-core, so it is not compiled again."""
+        if key in self._compiled:
+            self._compiled[key] = None
 
     def _forget(self, shared: SharedSubscription) -> None:
         if self.shared.get(shared.key) is shared:

@@ -706,3 +706,53 @@ def test_the_hub_reuses_recent_compilations():
         hub.compiled_operation(SubscriptionKey.of(WORKFLOW_SUBSCRIPTION, None, variables), document, variables)
     assert len(hub._compiled) == hub.COMPILED_CACHE
     assert hub.compiled_operation(key, document, {"workflowId": WF}) is not first  # evicted
+
+
+def test_a_fallback_is_remembered_by_the_hub():
+    """A document that fell back to graphql-core is not compiled (and failed) again."""
+    from uiserver.graphql.subscriptions import SubscriptionHub, SubscriptionKey
+
+    hub = SubscriptionHub(graphql_schema, Store(), None, None)  # type: ignore[arg-type]
+    document = parse(WORKFLOW_SUBSCRIPTION)
+    key = SubscriptionKey.of(WORKFLOW_SUBSCRIPTION, None, {"workflowId": WF})
+    assert hub.compiled_operation(key, document, {"workflowId": WF}) is not None
+    hub.compiled_unsupported(key)
+    assert hub.compiled_operation(key, document, {"workflowId": WF}) is None
+    other = SubscriptionKey.of(WORKFLOW_SUBSCRIPTION, None, {"workflowId": "~u/other"})
+    hub.compiled_unsupported(other)  # never compiled: nothing to remember
+    assert other not in hub._compiled
+
+
+def test_a_subscription_that_goes_async_falls_back_and_tells_the_hub():
+    """The frame is still resolved (by graphql-core), and the next subscription of
+    the same document starts on graphql-core instead of failing again."""
+    from uiserver.graphql.selection import plan_subscription
+    from uiserver.graphql.subscriptions import SharedSubscription, SubscriptionHub, SubscriptionKey
+
+    store = make_store()
+    hub = SubscriptionHub(
+        graphql_schema, store, None,  # type: ignore[arg-type]
+        lambda strip: ResolveContext(store=store, owner="u", strip_null=strip),
+    )
+    document = parse(WORKFLOW_SUBSCRIPTION)
+    operation = document.definitions[0]
+    variables = {"workflowId": WF}
+    key = SubscriptionKey.of(WORKFLOW_SUBSCRIPTION, None, variables)
+    plan = plan_subscription(graphql_schema, operation, {}, variables)
+
+    def finish(result, context, *, stripped=False):
+        return {"data": result.data}
+
+    shared = SharedSubscription(hub, key, document, operation, variables, plan, finish)
+    assert shared.compiled
+
+    class GoesAsync:
+        def execute(self, *args, **kwargs):
+            raise NotSynchronous(None)
+
+    shared._compiled = GoesAsync()  # type: ignore[assignment]
+    data = shared.resolve(DeltaFrame.burst(store.get(WF)))
+    assert data is not None and json.loads(data)["data"]["deltas"]["added"]["workflow"]["id"] == WF
+    assert not shared.compiled
+    again = SharedSubscription(hub, key, document, operation, variables, plan, finish)
+    assert not again.compiled

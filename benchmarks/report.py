@@ -79,7 +79,7 @@ ROWS: list[tuple[str, Callable[[dict[str, Any]], Any], Callable[[Any], str], boo
     ("workspace clients with data at the end of the burst wait", lambda p: None if p.get("burst") is None else f"{p['burst']['clients_with_data']} of {p['clients']}", str, False),
     ("first frame size, workspace", _get("workspace", "first_frame_bytes"), _kb, False),
     ("size of the first frame with task proxies (the burst)", lambda p: _get("workspace", "burst_frame_bytes")(p) or _burst_from_timeline(p), _mb, True),
-    ("task proxies (HTTP, end of streaming window)", lambda p: sum((p.get("task_proxies_http_after_stream") or p.get("task_proxies_http_after_burst") or {}).values()) or None, _num, False),
+    ("task proxies of watched workflows (HTTP, end of window)", lambda p: sum((p.get("task_proxies_http_after_stream") or p.get("task_proxies_http_after_burst") or {}).values()) or None, _num, False),
     ("delivery latency p50", _get("workspace", "latency_s", "p50"), _ms, True),
     ("delivery latency p95", _get("workspace", "latency_s", "p95"), _ms, True),
     ("delivery latency p99", _get("workspace", "latency_s", "p99"), _ms, True),

@@ -4,6 +4,12 @@ It records when each batch (keyed by the workflow's ``last_updated``) reached
 this machine's sockets, so a client frame's delay can be split into the
 scheduler's own publish delay (probe time - lastUpdated, the same for both
 servers) and the UI server's share (client receive time - probe time).
+
+A scheduler publishes a batch as its per-type topics, ``workflow`` among them,
+then ``all`` (protocol §4), and a busy scheduler can take hundreds of
+milliseconds between the two. Both arrivals are kept: a workspace frame is
+timed from ``all`` (the UI server cannot show task proxies before they
+arrive), a sidebar frame from ``workflow`` (all it shows is in that message).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import zmq
 import zmq.asyncio
 
 from uiserver.scheduler.keys import load_keys
-from uiserver.scheduler.messages import WDeltas
+from uiserver.scheduler.messages import AllDeltas, WDeltas
 
 __all__ = ["PubProbe", "batch_key"]
 
@@ -28,11 +34,14 @@ def batch_key(last_updated: float) -> float:
 
 
 class PubProbe:
-    """Subscribes to the ``workflow`` topic of every given scheduler."""
+    """Subscribes to the ``workflow`` and ``all`` topics of every given scheduler."""
+
+    TOPICS = ("workflow", "all")
 
     def __init__(self, run_dirs: dict[str, Path], contacts: dict[str, tuple[str, int]]) -> None:
         self.context = zmq.asyncio.Context()
-        self.seen: dict[float, float] = {}  # batch key -> time.time() at the probe
+        #: topic -> batch key -> time.time() when that topic's message arrived
+        self.seen: dict[str, dict[float, float]] = {topic: {} for topic in self.TOPICS}
         self._tasks: list[asyncio.Task] = []
         for workflow_id, run_dir in run_dirs.items():
             host, pub_port = contacts[workflow_id]
@@ -42,29 +51,34 @@ class PubProbe:
             sock.curve_secretkey = keys.client_secret
             sock.curve_serverkey = keys.server_public
             sock.linger = 0
-            sock.subscribe(b"workflow")
+            for topic in self.TOPICS:
+                sock.subscribe(topic.encode())
             sock.connect(f"tcp://127.0.0.1:{pub_port}")
             self._tasks.append(asyncio.create_task(self._run(sock)))
 
     async def _run(self, sock: zmq.asyncio.Socket) -> None:
         try:
             while True:
-                _topic, payload = await sock.recv_multipart()
+                topic, payload = await sock.recv_multipart()
                 now = time.time()
-                delta = WDeltas.FromString(payload)
+                if topic == b"all":
+                    seen, delta = self.seen["all"], AllDeltas.FromString(payload).workflow
+                else:
+                    seen, delta = self.seen["workflow"], WDeltas.FromString(payload)
                 for part in (delta.updated, delta.added):
                     if part.HasField("last_updated"):
-                        self.seen.setdefault(batch_key(part.last_updated), now)
+                        seen.setdefault(batch_key(part.last_updated), now)
         finally:
             sock.close(0)
 
     def delay(self, last_updated: float) -> float | None:
-        """Seconds from ``last_updated`` to the probe, or None if not seen."""
-        seen = self.seen.get(batch_key(last_updated))
+        """Seconds from ``last_updated`` to the batch's first message at the probe, or None."""
+        seen = self.seen["workflow"].get(batch_key(last_updated))
         return None if seen is None else seen - last_updated
 
-    def arrival(self, last_updated: float) -> float | None:
-        return self.seen.get(batch_key(last_updated))
+    def arrival(self, last_updated: float, topic: str = "workflow") -> float | None:
+        """When the batch's ``topic`` message reached the probe (``time.time()``), or None."""
+        return self.seen[topic].get(batch_key(last_updated))
 
     async def close(self) -> None:
         for task in self._tasks:

@@ -190,8 +190,13 @@ async def wait_status(app: BenchClient, ids: list[str], status: str, limit: floa
 
 def frame_figures(
     client: BenchClient, window: tuple[float, float], probe: PubProbe | None = None,
+    topic: str = "all",
 ) -> dict[str, Any]:
-    """Per-client figures; latency only for update frames in ``window`` after the first."""
+    """Per-client figures; latency only for update frames in ``window`` after the first.
+
+    The UI server's share is timed from the arrival of the batch's ``topic``
+    message at the probe (see :mod:`benchmarks.probe`).
+    """
     frames = client.frames
     first = frames[0] if frames else None
     in_window = [f for f in frames[1:] if window[0] <= f.t_recv <= window[1]]
@@ -209,19 +214,19 @@ def frame_figures(
         "latencies": [f.t_recv - f.last_updated for f in samples if f.last_updated is not None],
         # The UI server's share: receive time minus when the batch reached our probe.
         "server_latencies": [
-            f.t_recv - probe.arrival(f.last_updated) for f in samples
-            if probe is not None and f.last_updated is not None and probe.arrival(f.last_updated) is not None
+            f.t_recv - probe.arrival(f.last_updated, topic) for f in samples
+            if probe is not None and f.last_updated is not None and probe.arrival(f.last_updated, topic) is not None
         ],
         "scheduler_delays": [
             probe.delay(f.last_updated) for f in samples
-            if probe is not None and f.last_updated is not None and probe.arrival(f.last_updated) is not None
+            if probe is not None and f.last_updated is not None and probe.arrival(f.last_updated, topic) is not None
         ],
         # Each latency sample as [batch time, UI server's share, bytes], so the
         # frames behind a tail can be found (kept in the JSON, not in the table).
         "samples": [
-            [round(f.last_updated, 3), round(f.t_recv - probe.arrival(f.last_updated), 4), f.nbytes]
+            [round(f.last_updated, 3), round(f.t_recv - probe.arrival(f.last_updated, topic), 4), f.nbytes]
             for f in samples
-            if probe is not None and f.last_updated is not None and probe.arrival(f.last_updated) is not None
+            if probe is not None and f.last_updated is not None and probe.arrival(f.last_updated, topic) is not None
         ],
         "errors": sum(f.errors for f in frames),
         "other_messages": client.other_messages[:5],
@@ -346,9 +351,14 @@ async def run_phase(
                 (round(f.t_recv - client.t_start, 4), f.n_task_proxies, f.nbytes) for f in client.frames[:20]
             ]
             per_client.append(figures)
-        app_figures = frame_figures(app, (burst_wall, w1), probe)
+        app_figures = frame_figures(app, (burst_wall, w1), probe, "workflow")
         app_figures["workflows_seen"] = len(app.store.workflows)
-
+        # How long the schedulers took from a batch's `workflow` message to its
+        # `all` message (nothing to do with either UI server).
+        result["probe_all_after_workflow_s"] = percentiles([
+            probe.seen["all"][key] - at for key, at in probe.seen["workflow"].items()
+            if burst_wall <= at <= w1 and key in probe.seen["all"]
+        ], (50, 95, 99))
 
         latencies = [value for figures in per_client for value in figures.pop("latencies")]
         server_latencies = [value for figures in per_client for value in figures.pop("server_latencies")]

@@ -129,8 +129,9 @@ async def run_phase(kind: str, env: dict[str, str], ids: list[str], ports: set[i
                 "latency_s": percentiles(
                     [f.t_recv - f.last_updated for f in ws_frames if f.last_updated is not None], (50, 95, 99)),
                 "server_latency_s": percentiles([
-                    f.t_recv - probe.arrival(f.last_updated) for f in ws_frames
-                    if probe is not None and f.last_updated is not None and probe.arrival(f.last_updated) is not None
+                    f.t_recv - probe.arrival(f.last_updated, "all") for f in ws_frames
+                    if probe is not None and f.last_updated is not None
+                    and probe.arrival(f.last_updated, "all") is not None
                 ], (50, 95, 99)),
                 "task_proxies": [len(c.store.of(c.variables["workflowId"])["taskProxies"]) for c in workspaces],
                 "errors": sum(f.errors for c in workspaces for f in c.frames),

@@ -91,7 +91,6 @@ ROWS: list[tuple[str, Callable[[dict[str, Any]], Any], Callable[[Any], str], boo
     ("scheduler publish delay p50 (PUB − lastUpdated, same for both)", _get("workspace", "scheduler_delay_s", "p50"), _ms, False),
     ("scheduler publish delay p99", _get("workspace", "scheduler_delay_s", "p99"), _ms, False),
     ("scheduler gap from a batch's `workflow` message to its `all` message p99", _get("probe_all_after_workflow_s", "p99"), _ms, False),
-    ("sidebar: UI server's share of latency p99 (from the `workflow` message)", _get("sidebar", "server_latency_s", "p99"), _ms, True),
     ("latency samples (frames with lastUpdated)", _get("workspace", "latency_s", "n"), _num, False),
     ("sidebar latency p50", _get("sidebar", "latency_s", "p50"), _ms, True),
     ("sidebar latency p99", _get("sidebar", "latency_s", "p99"), _ms, True),

@@ -201,6 +201,11 @@ def frame_figures(
     first = frames[0] if frames else None
     in_window = [f for f in frames[1:] if window[0] <= f.t_recv <= window[1]]
     samples = [f for f in in_window if not f.snapshot]
+    # (frame, when its batch's `topic` message reached the probe), where both are known.
+    timed = [
+        (f, arrival) for f in samples if f.last_updated is not None and probe is not None
+        and (arrival := probe.arrival(f.last_updated, topic)) is not None
+    ]
     return {
         "label": client.label,
         "frames_total": len(frames),
@@ -213,21 +218,11 @@ def frame_figures(
         "window_bytes": sum(f.nbytes for f in in_window),
         "latencies": [f.t_recv - f.last_updated for f in samples if f.last_updated is not None],
         # The UI server's share: receive time minus when the batch reached our probe.
-        "server_latencies": [
-            f.t_recv - probe.arrival(f.last_updated, topic) for f in samples
-            if probe is not None and f.last_updated is not None and probe.arrival(f.last_updated, topic) is not None
-        ],
-        "scheduler_delays": [
-            probe.delay(f.last_updated) for f in samples
-            if probe is not None and f.last_updated is not None and probe.arrival(f.last_updated, topic) is not None
-        ],
+        "server_latencies": [f.t_recv - arrival for f, arrival in timed],
+        "scheduler_delays": [probe.delay(f.last_updated) for f, _ in timed],
         # Each latency sample as [batch time, UI server's share, bytes], so the
         # frames behind a tail can be found (kept in the JSON, not in the table).
-        "samples": [
-            [round(f.last_updated, 3), round(f.t_recv - probe.arrival(f.last_updated, topic), 4), f.nbytes]
-            for f in samples
-            if probe is not None and f.last_updated is not None and probe.arrival(f.last_updated, topic) is not None
-        ],
+        "samples": [[round(f.last_updated, 3), round(f.t_recv - arrival, 4), f.nbytes] for f, arrival in timed],
         "errors": sum(f.errors for f in frames),
         "other_messages": client.other_messages[:5],
     }

@@ -17,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import zmq
 import zmq.asyncio
 
+from benchmarks.client import Frame
 from uiserver.scheduler.keys import load_keys
 from uiserver.scheduler.messages import AllDeltas, WDeltas
 
@@ -76,9 +78,21 @@ class PubProbe:
         seen = self.seen["workflow"].get(batch_key(last_updated))
         return None if seen is None else seen - last_updated
 
-    def arrival(self, last_updated: float, topic: str = "workflow") -> float | None:
-        """When the batch's ``topic`` message reached the probe (``time.time()``), or None."""
-        return self.seen[topic].get(batch_key(last_updated))
+    def timed(self, frames: Iterable[Frame], topic: str) -> list[tuple[Frame, float]]:
+        """Each frame whose batch's ``topic`` message was seen, with that arrival time."""
+        seen = self.seen[topic]
+        return [
+            (frame, arrival) for frame in frames if frame.last_updated is not None
+            and (arrival := seen.get(batch_key(frame.last_updated))) is not None
+        ]
+
+    def all_after_workflow(self, since: float, until: float) -> list[float]:
+        """Seconds from each batch's ``workflow`` message (seen in [since, until]) to its ``all``."""
+        after = self.seen["all"]
+        return [
+            after[key] - at for key, at in self.seen["workflow"].items()
+            if since <= at <= until and key in after
+        ]
 
     async def close(self) -> None:
         for task in self._tasks:

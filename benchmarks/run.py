@@ -202,10 +202,7 @@ def frame_figures(
     in_window = [f for f in frames[1:] if window[0] <= f.t_recv <= window[1]]
     samples = [f for f in in_window if not f.snapshot]
     # (frame, when its batch's `topic` message reached the probe), where both are known.
-    timed = [
-        (f, arrival) for f in samples if f.last_updated is not None and probe is not None
-        and (arrival := probe.arrival(f.last_updated, topic)) is not None
-    ]
+    timed = probe.timed(samples, topic) if probe is not None else []
     return {
         "label": client.label,
         "frames_total": len(frames),
@@ -350,10 +347,7 @@ async def run_phase(
         app_figures["workflows_seen"] = len(app.store.workflows)
         # How long the schedulers took from a batch's `workflow` message to its
         # `all` message (nothing to do with either UI server).
-        result["probe_all_after_workflow_s"] = percentiles([
-            probe.seen["all"][key] - at for key, at in probe.seen["workflow"].items()
-            if burst_wall <= at <= w1 and key in probe.seen["all"]
-        ], (50, 95, 99))
+        result["probe_all_after_workflow_s"] = percentiles(probe.all_after_workflow(burst_wall, w1), (50, 95, 99))
 
         latencies = [value for figures in per_client for value in figures.pop("latencies")]
         server_latencies = [value for figures in per_client for value in figures.pop("server_latencies")]

@@ -104,8 +104,7 @@ async def run_phase(kind: str, env: dict[str, str], ids: list[str], ports: set[i
                 per_workflow[frame.workflow] = per_workflow.get(frame.workflow, 0) + 1
         latencies = [f.t_recv - f.last_updated for f in frames if f.last_updated is not None]
         server_latencies = [
-            f.t_recv - probe.arrival(f.last_updated) for f in frames
-            if probe is not None and f.last_updated is not None and probe.arrival(f.last_updated) is not None
+            f.t_recv - arrival for f, arrival in (probe.timed(frames, "workflow") if probe is not None else [])
         ]
         result["stream"] = {
             "seconds": t_s1 - t_s0, "cpu_per_s": (cpu_s1 - cpu_s0) / (t_s1 - t_s0),
@@ -129,9 +128,7 @@ async def run_phase(kind: str, env: dict[str, str], ids: list[str], ports: set[i
                 "latency_s": percentiles(
                     [f.t_recv - f.last_updated for f in ws_frames if f.last_updated is not None], (50, 95, 99)),
                 "server_latency_s": percentiles([
-                    f.t_recv - probe.arrival(f.last_updated, "all") for f in ws_frames
-                    if probe is not None and f.last_updated is not None
-                    and probe.arrival(f.last_updated, "all") is not None
+                    f.t_recv - arrival for f, arrival in (probe.timed(ws_frames, "all") if probe is not None else [])
                 ], (50, 95, 99)),
                 "task_proxies": [len(c.store.of(c.variables["workflowId"])["taskProxies"]) for c in workspaces],
                 "errors": sum(f.errors for c in workspaces for f in c.frames),

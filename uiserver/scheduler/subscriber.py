@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import logging
 from collections.abc import Iterable
 
@@ -26,11 +28,24 @@ _HANDSHAKE_EVENTS = (
 )
 
 
+_monitor_ids = itertools.count()
+
+# A plain int: ``getsockopt`` returns one, and ``int & PollEvent`` would build
+# an enum member on every test.
+_POLLIN = int(zmq.POLLIN)
+
+
 class SchedulerSubscriber:
     """A SUB socket on one scheduler's PUB port, read by awaiting, never polling.
 
     Topics are ZMQ prefix filters; every topic this server uses (``all``,
     ``workflow``, ``shutdown``) is a prefix of no other topic.
+
+    The data socket is a plain (blocking-API) socket read with ``NOBLOCK``,
+    woken by the event loop watching its ``ZMQ_FD``, with one silence timer
+    that re-arms itself rather than one ``asyncio.timeout`` per message. A
+    message then costs one callback and one future where ``zmq.asyncio``
+    took about a dozen callbacks, futures and timer handles.
     """
 
     def __init__(
@@ -42,13 +57,29 @@ class SchedulerSubscriber:
         topics: Iterable[bytes],
     ) -> None:
         self.endpoint = f"tcp://{host}:{port}"
-        self._socket = context.socket(zmq.SUB)
-        self._socket.linger = 0
-        apply_curve(self._socket, keys)
-        self._monitor = self._socket.get_monitor_socket(_HANDSHAKE_EVENTS)
+        self._socket: zmq.Socket = context.socket(zmq.SUB, socket_class=zmq.Socket)
+        self._monitor: zmq.asyncio.Socket | None = None
         self.topics: set[bytes] = set()
-        self.set_topics(topics)
-        self._socket.connect(self.endpoint)
+        try:
+            self._socket.linger = 0
+            apply_curve(self._socket, keys)
+            # What get_monitor_socket does, but with an asyncio PAIR to await on.
+            monitor_address = f"inproc://uiserver-sub-monitor-{next(_monitor_ids)}"
+            self._socket.monitor(monitor_address, _HANDSHAKE_EVENTS)
+            self._monitor = context.socket(zmq.PAIR)
+            self._monitor.connect(monitor_address)
+            self.set_topics(topics)
+            self._socket.connect(self.endpoint)
+        except BaseException:
+            # Out of sockets or file descriptors, say: leave nothing open.
+            self._close_monitor()
+            self._socket.close(linger=0)
+            raise
+        self._fd: int = self._socket.getsockopt(zmq.FD)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiter: asyncio.Future[None] | None = None
+        self._deadline: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
         #: Messages received, for tests and metrics.
         self.received = 0
 
@@ -74,8 +105,12 @@ class SchedulerSubscriber:
         try:
             async with asyncio.timeout(timeout):
                 while True:
+                    assert self._monitor is not None, "wait_connected called twice"
                     event = parse_monitor_message(await self._monitor.recv_multipart())
                     if event["event"] == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                        # The monitor is two more ZMQ sockets per workflow:
+                        # done with once connected.
+                        self._close_monitor()
                         return
                     # ZMQ keeps retrying after a failed handshake, but with the
                     # same keys it cannot succeed: report it now.
@@ -88,15 +123,33 @@ class SchedulerSubscriber:
                 f"no CurveZMQ handshake with {self.endpoint} within {timeout:g}s"
             ) from None
 
-    async def recv(self) -> tuple[bytes, bytes]:
+    async def recv(self, timeout: float | None = None) -> tuple[bytes, bytes]:
         """Await the next well-formed ``[topic, payload]`` message.
 
-        Cancelling this coroutine does not lose a message (pyzmq leaves it
-        queued). Messages that are not exactly two frames are logged and
-        skipped.
+        :param timeout: seconds from this call after which, if nothing has
+            arrived, :class:`TimeoutError` is raised (None: wait for ever).
+
+        Cancelling this coroutine does not lose a message: messages stay in
+        ZMQ's queue until read. Messages that are not exactly two frames are
+        logged and skipped.
         """
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+            loop.add_reader(self._fd, self._on_readable)
+        deadline = None if timeout is None else loop.time() + timeout
+        sock = self._socket
         while True:
-            frames = await self._socket.recv_multipart()
+            # Asking first, rather than catching zmq.Again, keeps the await
+            # out of an except block (which would hold the exception and its
+            # traceback for as long as the link waits).
+            if not sock.getsockopt(zmq.EVENTS) & _POLLIN:
+                await self._readable(loop, deadline)
+                continue
+            try:
+                frames = sock.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                continue
             self.received += 1
             if len(frames) == 2:
                 return frames[0], frames[1]
@@ -106,8 +159,61 @@ class SchedulerSubscriber:
                 len(frames),
             )
 
+    async def _readable(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> None:
+        """Return once a message may be waiting; TimeoutError after ``deadline``."""
+        if deadline is not None:
+            if loop.time() >= deadline:
+                raise TimeoutError
+            # One timer serves many waits: keep an earlier one and let it
+            # re-arm itself for the current deadline when it fires.
+            if self._timer is None or self._timer.when() > deadline:
+                if self._timer is not None:
+                    self._timer.cancel()
+                self._timer = loop.call_at(deadline, self._on_timer)
+        self._deadline = deadline
+        waiter = self._waiter = loop.create_future()
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+
+    def _on_readable(self) -> None:
+        # Reading ZMQ_EVENTS clears the FD's signal (else a level-triggered
+        # selector would call back for ever), whether or not anyone waits.
+        if self._socket.closed:
+            return
+        events = self._socket.getsockopt(zmq.EVENTS)
+        waiter = self._waiter
+        if events & _POLLIN and waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        waiter, deadline, loop = self._waiter, self._deadline, self._loop
+        if waiter is None or waiter.done() or deadline is None or loop is None:
+            return
+        if loop.time() >= deadline:
+            waiter.set_exception(TimeoutError())
+        else:
+            self._timer = loop.call_at(deadline, self._on_timer)
+
     def close(self) -> None:
-        """Close both sockets at once (linger 0)."""
-        self._socket.disable_monitor()
-        self._monitor.close(linger=0)
+        """Close both sockets at once (linger 0); a pending :meth:`recv` is cancelled."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._loop is not None:
+            # Before closing: the FD number is reused by the next socket.
+            self._loop.remove_reader(self._fd)
+            self._loop = None
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.cancel()
+        self._close_monitor()
         self._socket.close(linger=0)
+
+    def _close_monitor(self) -> None:
+        if self._monitor is not None:
+            with contextlib.suppress(zmq.ZMQError):
+                self._socket.disable_monitor()
+            self._monitor.close(linger=0)
+            self._monitor = None

@@ -180,7 +180,12 @@ class WorkflowLink:
             manager.context, contact.host, contact.pub_port, keys, _TOPICS[level]
         )
         client = SchedulerClient(
-            manager.context, contact.host, contact.port, keys, timeout=manager.request_timeout
+            manager.context,
+            contact.host,
+            contact.port,
+            keys,
+            timeout=manager.request_timeout,
+            idle_close=manager.request_idle_close,
         )
         self.client = client
         try:
@@ -192,8 +197,7 @@ class WorkflowLink:
             check_after = manager.health_interval
             while True:
                 try:
-                    async with asyncio.timeout(check_after):
-                        topic, payload = await sub.recv()
+                    topic, payload = await sub.recv(check_after)
                 except TimeoutError:
                     check_after = await self._health_check(client, level)
                     continue

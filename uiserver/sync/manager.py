@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import resource
 import time
 from collections.abc import Callable
 
@@ -46,16 +47,19 @@ class SyncManager:
         health_interval: float = 30.0,
         snapshot_timeout: float = 60.0,
         max_backoff: float = 30.0,
+        request_idle_close: float | None = 10.0,
     ) -> None:
         self.registry = registry
         self.store = store
         self._own_context = context is None
-        self.context = context or zmq.asyncio.Context()
+        self.context = context or _new_context()
         self.request_timeout = request_timeout
         self.linger = linger
         self.health_interval = health_interval
         self.snapshot_timeout = snapshot_timeout
         self.max_backoff = max_backoff
+        #: Seconds after which an unused REQ socket closes (None: never).
+        self.request_idle_close = request_idle_close
         self.links: dict[str, WorkflowLink] = {}
         self._counts: dict[str, list[int]] = {}
         self._linger_timers: dict[str, asyncio.TimerHandle] = {}
@@ -200,6 +204,7 @@ class SyncManager:
             entry.contact.port,
             keys,
             timeout=self.request_timeout,
+            idle_close=self.request_idle_close,
         )
         self._drop_client(workflow_id)
         self._clients[workflow_id] = (entry.contact.identity, client)
@@ -329,3 +334,22 @@ def _placeholder(entry: WorkflowEntry) -> PbWorkflow:
         workflow.port = 0
         workflow.api_version = 0
     return workflow
+
+
+def _new_context() -> zmq.asyncio.Context:
+    """A ZMQ context allowed as many sockets as the process may open files.
+
+    ZMQ's default of 1023 sockets per context would cap the server at a few
+    hundred workflows; each socket also needs a file descriptor or two, so
+    the open-files limit is the real bound (Jupyter Server raises it to at
+    least 4096 where the hard limit allows).
+    """
+    context = zmq.asyncio.Context()
+    try:
+        soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (OSError, ValueError):
+        return context
+    if soft == resource.RLIM_INFINITY:
+        soft = 1 << 16
+    context.set(zmq.MAX_SOCKETS, max(context.get(zmq.MAX_SOCKETS), min(soft, 1 << 20)))
+    return context

@@ -188,9 +188,12 @@ class ProtocolHandler(abc.ABC):
         """
         if self._closed:
             raise TransportClosed
+        pending = self.transport.send_text(data)
+        if pending is None:
+            return
         timeout = self.options.send_timeout or None
         try:
-            await asyncio.wait_for(self.transport.send_text(data), timeout)
+            await asyncio.wait_for(pending, timeout)
         except TimeoutError:
             log.warning(
                 "%s: closing a connection whose client read nothing for %s s",

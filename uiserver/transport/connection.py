@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Protocol
 
 __all__ = [
@@ -29,11 +30,15 @@ class TransportClosed(Exception):
 class Transport(Protocol):
     """One websocket connection, reduced to what the protocols need."""
 
-    async def send_text(self, data: bytes | str) -> None:
-        """Send one text frame (``bytes`` must be UTF-8) and wait until it has
-        been handed to the network, so a slow reader slows its sender.
+    def send_text(self, data: bytes | str) -> Awaitable[None] | None:
+        """Send one text frame (``bytes`` must be UTF-8).
 
-        Raises :class:`TransportClosed` if the socket is closed.
+        Returns None if the network took the whole frame at once, else an
+        awaitable that resolves once it has, so a slow reader slows its
+        sender. The common case thus costs no task, future or timer.
+
+        Raises :class:`TransportClosed` if the socket is closed (the
+        awaitable raises it too if the socket closes while waiting).
         """
         ...
 

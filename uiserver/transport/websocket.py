@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
@@ -45,28 +45,41 @@ class TornadoTransport:
     def __init__(self, handler: WebSocketHandler) -> None:
         self._handler = handler
 
-    async def send_text(self, data: bytes | str) -> None:
-        """Send one text frame and wait until tornado has written it to the socket.
+    def send_text(self, data: bytes | str) -> Awaitable[None] | None:
+        """Send one text frame; None if the kernel took it all at once.
 
-        Tornado's write future resolves once the kernel took the bytes, so a
-        client that stops reading stalls this await (the protocol's
-        ``send_timeout`` then gives up on it). Raises :class:`TransportClosed`
-        if the socket is closed.
+        Tornado writes to the socket inside ``write_message`` when it can, so
+        for a client that keeps up there is nothing to wait for. Otherwise the
+        returned awaitable resolves once tornado's buffer has drained: a
+        client that stops reading stalls it (the protocol's ``send_timeout``
+        then gives up on it). Raises :class:`TransportClosed` if the socket is
+        closed.
         """
         try:
             # binary=False: bytes go out as a text frame, unchanged.
             written = self._handler.write_message(data, binary=False)
-            # Shielded: cancelling tornado's write future (on send_timeout)
-            # would make tornado log an error; the frame stays queued anyway.
-            written.add_done_callback(_retrieve)
-            await asyncio.shield(written)
         except WebSocketClosedError:
             raise TransportClosed from None
+        written.add_done_callback(_retrieve)
+        connection = self._handler.ws_connection
+        if connection is not None and not connection.stream.writing():
+            return None
+        return _drained(written)
 
     def close(self, code: int, reason: str) -> None:
         """Start the closing handshake; tornado aborts the socket if the peer
         does not answer within its own 5 s."""
         self._handler.close(code, reason)
+
+
+async def _drained(written: asyncio.Future[None]) -> None:
+    """Wait for tornado's write future without being able to cancel it."""
+    try:
+        # Shielded: cancelling tornado's write future (on send_timeout)
+        # would make tornado log an error; the frame stays queued anyway.
+        await asyncio.shield(written)
+    except WebSocketClosedError:
+        raise TransportClosed from None
 
 
 def _retrieve(future: asyncio.Future[None]) -> None:

@@ -140,6 +140,32 @@ async def test_request_envelope_and_json_reply(context, server_keys, client_keys
         fake.close()
 
 
+async def test_client_closes_its_socket_when_idle(context, server_keys, client_keys):
+    fake = FakeScheduler(context, server_keys)
+    fake.replies += [b'{"data": %d}' % i for i in range(8)]
+    client = SchedulerClient(
+        context, "127.0.0.1", fake.port, client_keys, timeout=5, idle_close=0.3
+    )
+    try:
+        assert not client.connected  # opened by the first request, not before
+        # Requests closer together than idle_close keep the one socket,
+        # although the first request's timer fires in the middle of them.
+        for i in range(5):
+            assert await client.request("api") == i
+            await asyncio.sleep(0.1)
+        assert client.connected and client.opened == 1
+        await asyncio.sleep(0.6)
+        assert not client.connected
+        # The next request opens a new socket and is answered as before.
+        assert await client.request("api") == 5
+        assert client.connected and client.opened == 2
+        client.close()
+        assert not client.connected
+    finally:
+        client.close()
+        fake.close()
+
+
 async def test_pb_replies_json_errors_empty_and_corrupt(context, server_keys, client_keys):
     fake = FakeScheduler(context, server_keys)
     snapshot = PbEntireWorkflow()
@@ -208,6 +234,7 @@ async def test_subscriber_awaits_messages_by_topic(context, server_keys, client_
     sub = SchedulerSubscriber(context, "127.0.0.1", port, client_keys, {b"all", b"shutdown"})
     try:
         await sub.wait_connected(5)
+        assert sub._monitor is None  # two ZMQ sockets freed once connected
         # The subscription reaches the publisher just after the handshake.
         for _ in range(50):
             await pub.send_multipart([b"all", b"x"])
@@ -244,3 +271,104 @@ async def test_subscriber_reports_rejected_keys(context, server_keys):
     finally:
         sub.close()
         pub.close(linger=0)
+
+
+async def _connected_pair(context, server_keys, client_keys):
+    """A curve PUB and a SchedulerSubscriber on ``all`` that has received one message."""
+    pub = context.socket(zmq.PUB)
+    pub.linger = 0
+    pub.curve_server = True
+    pub.curve_publickey, pub.curve_secretkey = server_keys
+    port = pub.bind_to_random_port("tcp://127.0.0.1")
+    sub = SchedulerSubscriber(context, "127.0.0.1", port, client_keys, {b"all"})
+    await sub.wait_connected(5)
+    for _ in range(50):
+        await pub.send_multipart([b"all", b"hello"])
+        try:
+            await sub.recv(0.1)
+            break
+        except TimeoutError:
+            continue
+    else:
+        raise AssertionError("the subscription never reached the publisher")
+    return pub, sub
+
+
+async def test_subscriber_timeout_counts_from_each_call(context, server_keys, client_keys):
+    pub, sub = await _connected_pair(context, server_keys, client_keys)
+    loop = asyncio.get_running_loop()
+    try:
+        # Messages keep coming inside the timeout: no TimeoutError, although
+        # the first wait's timer fires in the middle of them and re-arms.
+        for index in range(8):
+            async def later(i=index):
+                await asyncio.sleep(0.05)
+                await pub.send_multipart([b"all", b"%d" % i])
+            sender = asyncio.ensure_future(later())
+            assert await sub.recv(0.3) == (b"all", b"%d" % index)
+            await sender
+        # Then silence: the timeout runs from the call, not from the first wait.
+        started = loop.time()
+        with pytest.raises(TimeoutError):
+            await sub.recv(0.2)
+        assert 0.19 <= loop.time() - started < 1.0
+        # And it still receives after a timeout.
+        await pub.send_multipart([b"all", b"after"])
+        assert await sub.recv(5) == (b"all", b"after")
+    finally:
+        sub.close()
+        pub.close(linger=0)
+
+
+async def test_subscriber_reads_messages_queued_while_busy(context, server_keys, client_keys):
+    pub, sub = await _connected_pair(context, server_keys, client_keys)
+    try:
+        for index in range(20):
+            await pub.send_multipart([b"all", b"%d" % index])
+        await asyncio.sleep(0.2)  # all queued in ZMQ before anyone reads
+        got = [await sub.recv(1) for _ in range(20)]
+        assert got == [(b"all", b"%d" % i) for i in range(20)]
+    finally:
+        sub.close()
+        pub.close(linger=0)
+
+
+async def test_subscriber_idle_does_not_spin(context, server_keys, client_keys):
+    pub, sub = await _connected_pair(context, server_keys, client_keys)
+    with pytest.raises(TimeoutError):
+        await sub.recv(0.05)  # read to empty: ZMQ signals the next arrival
+    calls = 0
+    original = sub._on_readable
+
+    def counting() -> None:
+        nonlocal calls
+        calls += 1
+        original()
+
+    loop = asyncio.get_running_loop()
+    loop.remove_reader(sub._fd)
+    loop.add_reader(sub._fd, counting)
+    try:
+        # A message arrives while nobody is waiting: the callback must still
+        # clear the FD's signal, or a level-triggered selector would call it
+        # back thousands of times until the next read.
+        await pub.send_multipart([b"all", b"unread"])
+        await asyncio.sleep(0.3)
+        assert 1 <= calls < 10
+        assert await sub.recv(1) == (b"all", b"unread")
+        with pytest.raises(TimeoutError):
+            await sub.recv(0.2)
+        assert calls < 10
+    finally:
+        sub.close()
+        pub.close(linger=0)
+
+
+async def test_subscriber_close_cancels_a_pending_recv(context, server_keys, client_keys):
+    pub, sub = await _connected_pair(context, server_keys, client_keys)
+    waiting = asyncio.ensure_future(sub.recv())
+    await asyncio.sleep(0.05)
+    sub.close()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(waiting, 1)
+    pub.close(linger=0)

@@ -1,0 +1,117 @@
+"""Hundreds of workflows at once, against the benchmark's synthetic scheduler.
+
+One process serves 300 workflows over the real protocol (contact files,
+CurveZMQ, REQ/REP and PUB/SUB with correct checksums), so the data path
+runs as it would for 300 schedulers: registry, sync manager, store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from uiserver.store import Store
+from uiserver.sync import Level, LinkState, SyncManager
+from uiserver.workflows import WorkflowRegistry
+
+ROOT = Path(__file__).resolve().parents[2]
+OWNER = "root" if os.geteuid() == 0 else __import__("getpass").getuser()
+WORKFLOWS = 300
+
+
+@pytest.fixture
+def synthetic_home(tmp_path: Path):
+    """A HOME whose cylc-run holds WORKFLOWS live synthetic workflows."""
+    # Each summary link needs two file descriptors; allow what the hard limit does.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 4 * WORKFLOWS + 1024
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.synthetic.server", "--home", str(tmp_path),
+         "--workflows", str(WORKFLOWS), "--tasks", "10", "--changes", "2",
+         "--interval", "0.5", "--duration", "300"],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        line = process.stdout.readline()  # printed once every contact file is written
+        assert line.startswith("serving"), line
+        yield tmp_path
+    finally:
+        with_timeout = time.monotonic() + 10
+        process.send_signal(signal.SIGTERM)
+        while process.poll() is None and time.monotonic() < with_timeout:
+            time.sleep(0.05)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+        restored = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if restored != (soft, hard):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+async def wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def scheduler_connections(pid: int) -> int:
+    """Established TCP connections from this process to the synthetic scheduler."""
+    ours = psutil.Process()
+    theirs = {c.laddr.port for c in psutil.Process(pid).net_connections("tcp")
+              if c.status == psutil.CONN_LISTEN}
+    return sum(1 for c in ours.net_connections("tcp")
+               if c.raddr and c.raddr.port in theirs and c.status == psutil.CONN_ESTABLISHED)
+
+
+async def test_three_hundred_summary_workflows_hold_one_socket_each(synthetic_home):
+    registry = WorkflowRegistry(synthetic_home / "cylc-run", OWNER, scan_interval=0)
+    store = Store()
+    sync = SyncManager(registry, store, linger=0.0, request_idle_close=0.5)
+    await sync.start()
+    await registry.start()
+    demands = []
+    try:
+        ids = sorted(registry.entries)
+        assert len(ids) == WORKFLOWS
+        scheduler_pid = registry.entries[ids[0]].contact.pid
+        started = {wid: 0.0 for wid in ids}
+        demands = [sync.acquire(wid, Level.SUMMARY) for wid in ids]
+        # ZMQ's default of 1023 sockets per context, with four sockets per
+        # connecting workflow, used to leave a fifth of these failing.
+        await wait_for(
+            lambda: all(sync.links[w].state == LinkState.SYNCED for w in ids), 60,
+            "every link synced",
+        )
+        assert not [w for w in ids if sync.links[w].error]
+        for wid in ids:
+            started[wid] = store.get(wid).workflow.last_updated
+        # Updates flow for every workflow (one batch each per 0.5 s).
+        await wait_for(
+            lambda: all(store.get(w).workflow.last_updated > started[w] for w in ids), 30,
+            "an update from every workflow",
+        )
+        # Once connected, a summary link keeps its SUB socket only: the
+        # handshake monitor is closed, and the REQ socket closes when idle.
+        await wait_for(
+            lambda: not any(sync.links[w].client and sync.links[w].client.connected for w in ids),
+            10, "idle REQ sockets to close",
+        )
+        assert scheduler_connections(scheduler_pid) == WORKFLOWS
+    finally:
+        for demand in demands:
+            demand.release()
+        await registry.stop()
+        await sync.stop()

@@ -211,7 +211,8 @@ class SyntheticWorkflow:
             delta.checksum = type_checksum(name, self.store[name])
             getattr(batch, name).CopyFrom(delta)
         workflow = PbWorkflow(id=self.id, stamp=f"{self.id}@{now}", last_updated=now)
-        workflow.jobs.extend(job.id for job in jobs.added)  # an append-only id list
+        # No workflow.jobs: cylc-flow 8.5 never fills PbWorkflow.jobs (job ids
+        # live in each task proxy's jobs list), so neither does the model.
         workflow.state_totals.update(self._totals())
         self.workflow.state_totals.clear()  # state_totals is replaced, not merged (CLEAR_FIELD_MAP)
         self.workflow.MergeFrom(workflow)

@@ -29,7 +29,7 @@ from typing import Any
 
 import psutil
 
-from benchmarks.client import BenchClient, http_query
+from benchmarks.client import BenchClient, collect_between_phases, http_query, pause_collector
 from benchmarks.compare import compare_store
 from benchmarks.documents import APP_SUBSCRIPTION, CHECK_QUERY, COUNT_QUERY, WORKFLOW_SUBSCRIPTION
 from benchmarks.probe import PubProbe
@@ -477,6 +477,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                     log(f"  phase failed: {exc!r}")
                     phase["failed"] = repr(exc)
                 report["phases"].append(phase)
+                collect_between_phases()
                 if args.out:
                     write(report, Path(args.out))
     finally:
@@ -527,6 +528,7 @@ async def _main_cancellable(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    pause_collector()
     report = asyncio.run(_main_cancellable(args))
     if args.out:
         write(report, Path(args.out))

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.client import BenchClient
+from benchmarks.client import BenchClient, collect_between_phases, pause_collector
 from benchmarks.documents import APP_SUBSCRIPTION, WORKFLOW_SUBSCRIPTION
 from benchmarks.run import REPO, log, machine_facts, write
 from benchmarks.probe import PubProbe
@@ -193,6 +193,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 log(f"  phase failed: {exc!r}")
                 phase = {"server": kind, "clients": 0, "failed": repr(exc)}
             report["phases"].append(phase)
+            collect_between_phases()
             if args.out:
                 write(report, Path(args.out))
         await probe.close()
@@ -230,6 +231,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out")
     parser.add_argument("--work")
     args = parser.parse_args(argv)
+    pause_collector()
     report = asyncio.run(_cancellable(args))
     if args.out:
         write(report, Path(args.out))

@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 from tests.cylc_harness import BUSY, SMALL
+from tests.extension import until
 from uiserver.scheduler.messages import PbEntireWorkflow
 from uiserver.store import Store
 from uiserver.store.merge import RELATIONSHIP_FIELDS, dedupe_ids
@@ -51,15 +52,6 @@ class Server:
 
     def replica(self, workflow_id: str):
         return self.store.get(workflow_id)
-
-
-async def wait_for(predicate, timeout: float, what: str) -> None:
-    """Wait (bounded) for a condition the server reaches through events."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def connections_to(ports: set[int]) -> list:
@@ -166,7 +158,7 @@ async def test_no_demand_means_no_connection(harness, run_dir):
         assert connections_to(ports), "no connection while wanted"
         assert server.replica(wid).workflow.status == "paused"
         demand.release()
-        await wait_for(lambda: not connections_to(ports), 5, "disconnect after release")
+        await until(lambda: not connections_to(ports), 5, "disconnect after release")
         assert server.sync.link_state(wid) == LinkState.IDLE
 
 
@@ -183,7 +175,7 @@ async def test_linger_keeps_connection_for_a_reload(harness, run_dir):
         again = server.sync.acquire(wid, Level.FULL)  # a page reload within the linger
         assert server.sync.links[wid].sessions == sessions
         again.release()
-        await wait_for(lambda: not connections_to(ports), 5, "disconnect after linger")
+        await until(lambda: not connections_to(ports), 5, "disconnect after linger")
         assert server.replica(wid).counts()["task_proxies"] == 0, "elements not freed"
 
 
@@ -197,14 +189,14 @@ async def test_summary_follows_status_and_totals(harness, run_dir):
             assert replica.workflow.status == "paused"
             assert replica.counts()["task_proxies"] == 0, "summary level pulled elements"
             await asyncio.to_thread(harness.resume, "summ")
-            await wait_for(lambda: server.replica(wid).workflow.status == "running", 20, "running")
-            await wait_for(
+            await until(lambda: server.replica(wid).workflow.status == "running", 20, "running")
+            await until(
                 lambda: server.replica(wid).workflow.state_totals.get("succeeded", 0) > 0,
                 30,
                 "state totals to show succeeded tasks",
             )
             await asyncio.to_thread(harness.pause, "summ")
-            await wait_for(lambda: server.replica(wid).workflow.status == "paused", 20, "paused")
+            await until(lambda: server.replica(wid).workflow.status == "paused", 20, "paused")
 
 
 async def test_upgrade_from_summary_to_full(harness, run_dir):
@@ -217,7 +209,7 @@ async def test_upgrade_from_summary_to_full(harness, run_dir):
             assert await server.sync.wait_synced(wid, Level.FULL, 20)
             assert server.replica(wid).counts()["task_proxies"] > 0
             await assert_converges(server, wid)
-        await wait_for(lambda: server.sync.links[wid].synced_level == Level.SUMMARY, 10,
+        await until(lambda: server.sync.links[wid].synced_level == Level.SUMMARY, 10,
                        "downgrade to summary")
         assert server.replica(wid).counts()["task_proxies"] == 0
         summary.release()
@@ -248,16 +240,16 @@ async def test_stop_and_restart_with_new_keys(harness, run_dir):
         with server.sync.acquire(wid, Level.FULL):
             assert await server.sync.wait_synced(wid, Level.FULL, 20)
             await asyncio.to_thread(harness.stop, "restart")
-            await wait_for(lambda: server.replica(wid).workflow.status == "stopped", 10,
+            await until(lambda: server.replica(wid).workflow.status == "stopped", 10,
                            "stopped status")
             assert any(c.shutdown for c in server.changes), "no shutdown change emitted"
             assert server.replica(wid).workflow.status_msg == "stopped"
-            await wait_for(lambda: server.sync.link_state(wid) == LinkState.STOPPED, 10,
+            await until(lambda: server.sync.link_state(wid) == LinkState.STOPPED, 10,
                            "link stopped")
             second = await asyncio.to_thread(harness.play, "restart", pause=True)
             assert (second.pid, second.port) != (first.pid, first.port)
             assert second.uuid == first.uuid
-            await wait_for(lambda: server.sync.links[wid].synced_level == Level.FULL, 20,
+            await until(lambda: server.sync.links[wid].synced_level == Level.FULL, 20,
                            "resync after restart")
             assert server.replica(wid).workflow.status == "paused"
             await assert_converges(server, wid)
@@ -271,12 +263,12 @@ async def test_kill9_stale_contact_then_play_again(harness, run_dir):
             assert await server.sync.wait_synced(wid, Level.FULL, 20)
             await asyncio.to_thread(harness.kill9, "killed")
             assert (run_dir / "killed/.service/contact").exists()
-            await wait_for(lambda: not server.registry.get(wid).running, 10, "stale detection")
+            await until(lambda: not server.registry.get(wid).running, 10, "stale detection")
             assert "stale" in server.registry.get(wid).problem
-            await wait_for(lambda: server.replica(wid).workflow.status == "stopped", 10,
+            await until(lambda: server.replica(wid).workflow.status == "stopped", 10,
                            "stopped status")
             await asyncio.to_thread(harness.play, "killed", pause=True)
-            await wait_for(lambda: server.sync.links[wid].synced_level == Level.FULL, 30,
+            await until(lambda: server.sync.links[wid].synced_level == Level.FULL, 30,
                            "resync after replay")
             await assert_converges(server, wid)
 
@@ -292,10 +284,10 @@ async def test_reload_converges(harness, run_dir):
                 SMALL.replace("title = the first task", "title = reloaded")
             )
             await asyncio.to_thread(harness.reload, "reload")
-            await wait_for(
+            await until(
                 lambda: any(c.reloaded for c in server.changes[before:]), 30, "reloaded batch"
             )
-            await wait_for(
+            await until(
                 lambda: any(
                     t.meta.title == "reloaded"
                     for t in server.replica(wid).elements["tasks"].values()
@@ -316,19 +308,19 @@ async def test_hung_scheduler_does_not_delay_another(harness, run_dir):
             assert await server.sync.wait_synced(lively, Level.FULL, 20)
             await asyncio.to_thread(harness.sigstop, "hung")
             try:
-                await wait_for(
+                await until(
                     lambda: server.sync.link_state(hung) == LinkState.UNRESPONSIVE, 15,
                     "hung scheduler reported unresponsive",
                 )
                 link = server.sync.links[lively]
                 start, t0 = link.batches, time.monotonic()
-                await wait_for(lambda: link.batches >= start + 3, 15, "batches from the other")
+                await until(lambda: link.batches >= start + 3, 15, "batches from the other")
                 # The other workflow's batches keep their normal ~1 s cadence.
                 assert time.monotonic() - t0 < 10
                 assert server.registry.get(hung).running  # alive, just stopped
             finally:
                 await asyncio.to_thread(harness.sigcont, "hung")
-            await wait_for(lambda: server.sync.link_state(hung) == LinkState.SYNCED, 20,
+            await until(lambda: server.sync.link_state(hung) == LinkState.SYNCED, 20,
                            "hung scheduler back in sync")
             await asyncio.to_thread(harness.pause, "hung")
             await assert_converges(server, hung, timeout=60)
@@ -343,10 +335,10 @@ async def test_run_dir_deleted_while_connected(harness, run_dir):
             os.kill(contact.pid, signal.SIGSTOP)  # keep it from noticing first
             try:
                 shutil.rmtree(run_dir / "doomed")
-                await wait_for(lambda: server.store.get(wid) is None, 10, "replica removed")
+                await until(lambda: server.store.get(wid) is None, 10, "replica removed")
                 removed = [c for c in server.changes if c.reason == "removed"]
                 assert removed and removed[-1].pruned["workflow"] == [wid]
-                await wait_for(lambda: not connections_to({contact.port, contact.pub_port}),
+                await until(lambda: not connections_to({contact.port, contact.pub_port}),
                                5, "sockets closed")
             finally:
                 os.kill(contact.pid, signal.SIGKILL)

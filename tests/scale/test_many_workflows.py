@@ -7,7 +7,6 @@ runs as it would for 300 schedulers: registry, sync manager, store.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import resource
 import signal
@@ -19,6 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.extension import until
 from uiserver.store import Store
 from uiserver.sync import Level, LinkState, SyncManager
 from uiserver.workflows import WorkflowRegistry
@@ -47,24 +47,15 @@ def synthetic_home(tmp_path: Path):
         assert line.startswith("serving"), line
         yield tmp_path
     finally:
-        with_timeout = time.monotonic() + 10
+        deadline = time.monotonic() + 10
         process.send_signal(signal.SIGTERM)
-        while process.poll() is None and time.monotonic() < with_timeout:
+        while process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(10)
-        restored = resource.getrlimit(resource.RLIMIT_NOFILE)
-        if restored != (soft, hard):
+        if resource.getrlimit(resource.RLIMIT_NOFILE) != (soft, hard):
             resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
-
-
-async def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def scheduler_connections(pid: int) -> int:
@@ -91,7 +82,7 @@ async def test_three_hundred_summary_workflows_hold_one_socket_each(synthetic_ho
         demands = [sync.acquire(wid, Level.SUMMARY) for wid in ids]
         # ZMQ's default of 1023 sockets per context, with four sockets per
         # connecting workflow, used to leave a fifth of these failing.
-        await wait_for(
+        await until(
             lambda: all(sync.links[w].state == LinkState.SYNCED for w in ids), 60,
             "every link synced",
         )
@@ -99,13 +90,13 @@ async def test_three_hundred_summary_workflows_hold_one_socket_each(synthetic_ho
         for wid in ids:
             started[wid] = store.get(wid).workflow.last_updated
         # Updates flow for every workflow (one batch each per 0.5 s).
-        await wait_for(
+        await until(
             lambda: all(store.get(w).workflow.last_updated > started[w] for w in ids), 30,
             "an update from every workflow",
         )
         # Once connected, a summary link keeps its SUB socket only: the
         # handshake monitor is closed, and the REQ socket closes when idle.
-        await wait_for(
+        await until(
             lambda: not any(sync.links[w].client and sync.links[w].client.connected for w in ids),
             10, "idle REQ sockets to close",
         )

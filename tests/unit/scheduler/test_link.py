@@ -91,6 +91,15 @@ class FakeScheduler:
         self.sock.close(linger=0)
 
 
+def curve_publisher(context, server_keys) -> tuple[zmq.asyncio.Socket, int]:
+    """A CURVE-server PUB socket bound to a free port on 127.0.0.1, and the port."""
+    pub = context.socket(zmq.PUB)
+    pub.linger = 0
+    pub.curve_server = True
+    pub.curve_publickey, pub.curve_secretkey = server_keys
+    return pub, pub.bind_to_random_port("tcp://127.0.0.1")
+
+
 async def test_load_keys_reads_zpl_certificates(tmp_path, server_keys):
     service = write_service_dir(tmp_path, *server_keys)
     keys = load_keys(service)
@@ -226,11 +235,7 @@ async def test_wrong_keys_time_out_instead_of_hanging(context, server_keys):
 
 
 async def test_subscriber_awaits_messages_by_topic(context, server_keys, client_keys):
-    pub = context.socket(zmq.PUB)
-    pub.linger = 0
-    pub.curve_server = True
-    pub.curve_publickey, pub.curve_secretkey = server_keys
-    port = pub.bind_to_random_port("tcp://127.0.0.1")
+    pub, port = curve_publisher(context, server_keys)
     sub = SchedulerSubscriber(context, "127.0.0.1", port, client_keys, {b"all", b"shutdown"})
     try:
         await sub.wait_connected(5)
@@ -256,11 +261,7 @@ async def test_subscriber_awaits_messages_by_topic(context, server_keys, client_
 
 
 async def test_subscriber_reports_rejected_keys(context, server_keys):
-    pub = context.socket(zmq.PUB)
-    pub.linger = 0
-    pub.curve_server = True
-    pub.curve_publickey, pub.curve_secretkey = server_keys
-    port = pub.bind_to_random_port("tcp://127.0.0.1")
+    pub, port = curve_publisher(context, server_keys)
     other_public, other_secret = zmq.curve_keypair()
     sub = SchedulerSubscriber(
         context, "127.0.0.1", port, CurveKeys(other_public, other_secret, other_public), {b"all"}
@@ -275,11 +276,7 @@ async def test_subscriber_reports_rejected_keys(context, server_keys):
 
 async def _connected_pair(context, server_keys, client_keys):
     """A curve PUB and a SchedulerSubscriber on ``all`` that has received one message."""
-    pub = context.socket(zmq.PUB)
-    pub.linger = 0
-    pub.curve_server = True
-    pub.curve_publickey, pub.curve_secretkey = server_keys
-    port = pub.bind_to_random_port("tcp://127.0.0.1")
+    pub, port = curve_publisher(context, server_keys)
     sub = SchedulerSubscriber(context, "127.0.0.1", port, client_keys, {b"all"})
     await sub.wait_connected(5)
     for _ in range(50):

@@ -133,6 +133,7 @@ SYNTHETIC_ROWS = [
     ("sidebar frames / bytes in the window", lambda p: (_get("sidebar", "window_frames")(p), _get("sidebar", "window_bytes")(p)), lambda v: "–" if v[0] is None else f"{v[0]:,} / {_kb(v[1])}", False),
     ("server CPU s per s, streaming", _get("stream", "cpu_per_s"), _cpu, True),
     ("server peak RSS, streaming", _get("stream", "rss_peak"), _mb, True),
+    ("server peak RSS, burst (clients' start until every workflow is listed)", _get("burst", "rss_peak"), _mb, True),
     ("server threads, streaming", _get("stream", "threads"), _num, False),
     ("sockets to schedulers while streaming", _get("stream", "scheduler_sockets"), _num, False),
     ("idle CPU s per s (no client)", _get("idle", "cpu_per_s"), _cpu, True),

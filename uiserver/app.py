@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import sys
 from pathlib import Path
 from urllib.parse import quote
@@ -16,11 +17,12 @@ from .commands import CommandRunner
 from .demo import DemoRunner
 from .graphql.execute import GraphQLExecutor
 from .graphql.schema import schema
+from .heap import HeapTrimmer
 from .store import Store
 from .sync import SyncManager
 from .workflows import WorkflowRegistry
 
-__all__ = ["CylcUIServer", "main"]
+__all__ = ["CylcUIServer", "launch_new_instance"]
 
 
 class CylcUIServer(ExtensionApp):
@@ -91,6 +93,12 @@ class CylcUIServer(ExtensionApp):
         "before they are merged into one frame per workflow (the client still "
         "converges, and server memory stays bounded).",
     ).tag(config=True)
+    trim_heap_after = Int(
+        8 << 20,
+        help="Bytes of frames and query results after which freed C heap pages are "
+        "given back to the OS (glibc malloc_trim), so a large burst does not leave "
+        "the server's RSS at its high-water mark. 0 turns trimming off.",
+    ).tag(config=True)
     site_authorization = Dict(
         help="Site limits and defaults of what other users may do with this "
         "owner's workflows: {owner|group:G|*: {user|group:G|*: "
@@ -147,6 +155,7 @@ class CylcUIServer(ExtensionApp):
 
     def initialize_settings(self) -> None:
         """Build the server's parts; nothing runs until the loop starts."""
+        self._route_package_logs()
         self.owner = getpass.getuser()
         self.registry = WorkflowRegistry(
             Path(self.run_dir),
@@ -188,6 +197,7 @@ class CylcUIServer(ExtensionApp):
         self.authorizer = Authorizer(
             self.owner, self.site_authorization, self.user_authorization, log=self.log
         )
+        self.heap = HeapTrimmer(self.trim_heap_after) if self.trim_heap_after > 0 else None
         self.executor = GraphQLExecutor(
             schema.graphql_schema,
             store=self.store,
@@ -197,6 +207,7 @@ class CylcUIServer(ExtensionApp):
             commands=self.commands,
             authorizer=self.authorizer,
             max_pending=self.max_pending_frames,
+            heap=self.heap,
         )
         self.settings.update(
             cylc_registry=self.registry,
@@ -207,6 +218,20 @@ class CylcUIServer(ExtensionApp):
             cylc_authorizer=self.authorizer,
             cylc_executor=self.executor,
         )
+
+    def _route_package_logs(self) -> None:
+        """Send the modules' loggers (``uiserver.*``) to this app's log handlers.
+
+        Jupyter configures only the apps' own loggers, so without this the
+        links' resyncs, snapshots and shutdowns (INFO) were never shown and
+        warnings came out unformatted. Handlers are shared rather than the
+        logger re-parented, so records still reach the root logger too.
+        """
+        package_log = logging.getLogger("uiserver")
+        package_log.setLevel(self.log.level)
+        for handler in self.log.handlers:
+            if handler not in package_log.handlers:
+                package_log.addHandler(handler)
 
     @observe("site_authorization", "user_authorization")
     def _authorization_changed(self, change: dict) -> None:
@@ -246,6 +271,8 @@ class CylcUIServer(ExtensionApp):
     async def stop_extension(self) -> None:
         """End subscriptions and commands, stop scanning, close every connection."""
         self.executor.close()
+        if self.heap is not None:
+            self.heap.close()
         if self.demo_runner is not None:
             await self.demo_runner.stop()
         await self.commands.close()

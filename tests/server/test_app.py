@@ -47,3 +47,15 @@ def test_default_url_opens_the_workflow():
     app = CylcUIServer(workflow_to_open="demo/run1")
     assert app.default_url == "/cylc/#/workspace/demo/run1"
     assert CylcUIServer().default_url == "/cylc/"
+
+
+def test_module_logs_go_to_the_app_log(jp_serverapp):
+    """A link's INFO lines (resyncs, snapshots) reach the server log."""
+    import logging
+
+    app = jp_serverapp.extension_manager.extension_apps["uiserver"]
+    (cylc,) = app
+    package_log = logging.getLogger("uiserver")
+    streams = [h for h in cylc.log.handlers if type(h) is logging.StreamHandler]
+    assert streams and all(h in package_log.handlers for h in streams)
+    assert logging.getLogger("uiserver.sync").isEnabledFor(cylc.log.level)

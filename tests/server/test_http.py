@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from importlib.metadata import version
 from urllib.parse import urlencode
@@ -418,3 +419,18 @@ class TestOtherUsers:
         assert profile["permissions"] == [] and profile["mode"] == "multi user"
         response = await fetch("cylc/version", headers={**NO_TOKEN, "X-Test-User": "eve"})
         assert response.code == 403
+
+
+@on_server_loop()
+async def test_query_results_are_counted_towards_a_heap_trim(fetch, jp_serverapp):
+    """The extension's executor tells its heap trimmer each result's size."""
+    from uiserver.heap import HeapTrimmer
+
+    executor = jp_serverapp.web_app.settings["cylc_executor"]
+    assert isinstance(executor.heap, HeapTrimmer)  # on by default
+    calls = []
+    executor.heap = HeapTrimmer(threshold=1, delay=0, follow_up=60, trim=calls.append)
+    response = await fetch("cylc/graphql", params={"query": "query { workflows { id } }"})
+    assert response.code == 200 and body(response) == {"data": {"workflows": []}}
+    await asyncio.sleep(0.05)
+    assert calls == [0]

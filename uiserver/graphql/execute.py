@@ -53,6 +53,7 @@ from .subscriptions import SubscriptionHub, encode_result
 if TYPE_CHECKING:
     from uiserver.auth import Authorizer
     from uiserver.commands import CommandRunner
+    from uiserver.heap import HeapTrimmer
     from uiserver.workflows import WorkflowRegistry
 
 __all__ = ["ExecutorLimits", "GraphQLExecutor", "ParsedDocument"]
@@ -120,6 +121,7 @@ class GraphQLExecutor:
         limits: ExecutorLimits | None = None,
         cache_size: int = 256,
         max_pending: int = 32,
+        heap: HeapTrimmer | None = None,
     ) -> None:
         self.schema = schema
         self.store = store
@@ -131,7 +133,11 @@ class GraphQLExecutor:
         self.limits = limits or ExecutorLimits()
         self._cache: OrderedDict[str, ParsedDocument | list[dict[str, Any]]] = OrderedDict()
         self._cache_size = cache_size
-        self.hub = SubscriptionHub(schema, store, sync, self._shared_context, max_pending=max_pending)
+        #: Told the size of every encoded result (uiserver/heap.py).
+        self.heap = heap
+        self.hub = SubscriptionHub(
+            schema, store, sync, self._shared_context, max_pending=max_pending, heap=heap
+        )
 
     def close(self) -> None:
         """End every subscription."""
@@ -281,6 +287,8 @@ class GraphQLExecutor:
         finally:
             for demand in demands:
                 demand.release()
+        if self.heap is not None:
+            self.heap.note(len(data))
         yield data
 
     def _query_demands(

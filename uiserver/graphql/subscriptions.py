@@ -34,6 +34,7 @@ from graphql import (
     execute,
 )
 
+from uiserver.heap import HeapTrimmer
 from uiserver.store import Store, StoreChange
 from uiserver.sync import Demand, Level, SyncManager
 
@@ -411,7 +412,10 @@ class SharedSubscription:
         self.resolutions += 1
         self.hub.resolutions += 1
         with collection_paused():
-            return self._resolve(frame)
+            data = self._resolve(frame)
+        if data is not None and self.hub.heap is not None:
+            self.hub.heap.note(len(data))
+        return data
 
     def _resolve(self, frame: DeltaFrame) -> bytes | None:
         context = self.hub.make_context(self.strip_null)
@@ -474,6 +478,7 @@ class SubscriptionHub:
         *,
         max_pending: int = 32,
         max_merged_elements: int = 50_000,
+        heap: HeapTrimmer | None = None,
     ) -> None:
         self.schema = schema
         self.store = store
@@ -481,6 +486,8 @@ class SubscriptionHub:
         self.make_context = make_context
         self.max_pending = max_pending
         self.max_merged_elements = max_merged_elements
+        #: Told the size of every encoded frame (uiserver/heap.py).
+        self.heap = heap
         self.shared: dict[SubscriptionKey, SharedSubscription] = {}
         #: Recently compiled operations, so reopening a workspace skips compiling.
         self._compiled: OrderedDict[SubscriptionKey, CompiledOperation | None] = OrderedDict()

@@ -295,22 +295,42 @@ def test_workflow_pruned_marks_it() -> None:
 
 def test_workflow_compaction_keeps_content() -> None:
     replica = loaded()
-    for i in range(COMPACT_AFTER + 1):
+    n = COMPACT_AFTER["workflow"]
+    for i in range(n + 1):
         replica.apply(AllDeltas(workflow=WDeltas(
             time=11.0 + i, updated=PbWorkflow(id=W, task_proxies=[f"p{i}"], status_msg=str(i)),
         )))
-    assert list(replica.workflow.task_proxies) == [f"p{i}" for i in range(COMPACT_AFTER + 1)]
-    assert replica.workflow.status_msg == str(COMPACT_AFTER)
+    assert list(replica.workflow.task_proxies) == [f"p{i}" for i in range(n + 1)]
+    assert replica.workflow.status_msg == str(n)
 
 
 def test_definition_compaction_keeps_content() -> None:
     replica = loaded()
-    for i in range(COMPACT_AFTER * 2 + 1):
+    n = COMPACT_AFTER["tasks"]
+    for i in range(n * 2 + 1):
         replica.apply(AllDeltas(tasks=TDeltas(
             time=11.0 + i, updated=[PbTask(id="t", stamp=f"t@{i}", proxies=[f"p{i}"])],
         )))
     task = replica.elements["tasks"]["t"]
-    assert task.stamp == f"t@{COMPACT_AFTER * 2}" and len(task.proxies) == COMPACT_AFTER * 2 + 1
+    assert task.stamp == f"t@{n * 2}" and len(task.proxies) == n * 2 + 1
+
+
+def test_a_proxy_adopted_from_the_snapshot_is_rebuilt_with_its_content() -> None:
+    """Frequently merged proxies move out of the reply's arena (so it can be freed)
+    and out of their own grown arenas, keeping every merged value."""
+    replica = loaded()
+    (proxy_id, adopted), *_ = replica.elements["task_proxies"].items()
+    n = COMPACT_AFTER["task_proxies"]
+    for i in range(n):
+        assert replica.elements["task_proxies"][proxy_id] is adopted
+        replica.apply(AllDeltas(task_proxies=TPDeltas(
+            time=11.0 + i, updated=[PbTaskProxy(id=proxy_id, stamp=f"s{i}", jobs=[f"j{i}"])],
+        )))
+    rebuilt = replica.elements["task_proxies"][proxy_id]
+    assert rebuilt is not adopted and rebuilt == adopted
+    assert rebuilt.stamp == f"s{n - 1}" and list(rebuilt.jobs)[-n:] == [f"j{i}" for i in range(n)]
+    replica.apply(AllDeltas(task_proxies=TPDeltas(time=30.0, pruned=[proxy_id])))
+    assert proxy_id not in replica._merges["task_proxies"]
 
 
 # -- local updates and housekeeping ---------------------------------------

@@ -1,0 +1,127 @@
+"""Give the C heap's free pages back to the OS after large, short-lived output.
+
+A burst frame or a big query result is built as a tree of dicts, lists and
+strings (for 50,000 task proxies, a few hundred MB of allocations), encoded,
+sent and freed within a second. glibc's ``free`` keeps those pages: it only
+shrinks the heap from its top, and the long-lived elements merged meanwhile
+sit above the freed ones. The server's RSS then stays at the burst's high
+water mark for the life of the process (measured: 337 MB resident with 135 MB
+in use and 73 MB free inside the heap). ``malloc_trim(0)`` hands whole free
+pages back with ``madvise`` and took 8 ms on that heap, so the server calls it
+once the output it produced since the last trim adds up to ``threshold``:
+``delay`` seconds after the output that crossed it (the tree is freed as soon
+as it is encoded), and once more ``follow_up`` seconds later for the bytes a
+slow client was still being sent.
+
+Where ``malloc_trim`` does not exist (musl, macOS) the trimmer does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import logging
+import time
+from collections.abc import Callable
+
+__all__ = ["HeapTrimmer", "malloc_trim"]
+
+log = logging.getLogger(__name__)
+
+
+def _load_malloc_trim() -> Callable[[int], int] | None:
+    # The process's own symbols include the C library's (no ldconfig lookup).
+    try:
+        function = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None
+    function.argtypes = [ctypes.c_size_t]
+    function.restype = ctypes.c_int
+    return function
+
+
+#: glibc's ``malloc_trim`` (returns 1 if it released memory), or None.
+malloc_trim: Callable[[int], int] | None = _load_malloc_trim()
+
+
+class HeapTrimmer:
+    """Trim the heap after every ``threshold`` bytes of output.
+
+    ``note(nbytes)`` is called, on the event loop, for each frame or result
+    the server encodes. The counter restarts at each trim, so a server
+    streaming small frames trims rarely and one that just sent a 17 MB burst
+    trims twice: shortly after, and once its bytes are surely gone.
+    """
+
+    def __init__(
+        self,
+        threshold: int = 8 << 20,
+        delay: float = 0.25,
+        follow_up: float = 5.0,
+        trim: Callable[[int], int] | None = malloc_trim,
+    ) -> None:
+        self.threshold = threshold
+        self.delay = delay
+        self.follow_up = follow_up
+        self._trim = trim
+        self._pending = 0
+        self._handle: asyncio.TimerHandle | None = None
+        self._follow_up: asyncio.TimerHandle | None = None
+        #: Trims done, and the seconds they took (for the log and tests).
+        self.trims = 0
+        self.seconds = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        return self._trim is not None
+
+    def note(self, nbytes: int) -> None:
+        """Count ``nbytes`` of output; schedule a trim once the count reaches the threshold."""
+        if self._trim is None:
+            return
+        self._pending += nbytes
+        if self._pending < self.threshold or self._handle is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside the loop (a script, a test): trim now
+            self._run()
+            return
+        if self._follow_up is not None:
+            self._follow_up.cancel()  # this trim's own follow-up replaces it
+            self._follow_up = None
+        self._handle = loop.call_later(self.delay, self._run_and_follow_up)
+
+    def _run_and_follow_up(self) -> None:
+        self._handle = None
+        self._run()
+        if self._trim is not None:
+            loop = asyncio.get_running_loop()
+            self._follow_up = loop.call_later(self.follow_up, self._run_follow_up)
+
+    def _run_follow_up(self) -> None:
+        self._follow_up = None
+        self._run()
+
+    def _run(self) -> None:
+        self._pending = 0
+        assert self._trim is not None
+        started = time.perf_counter()
+        try:
+            self._trim(0)
+        except Exception:  # pragma: no cover - a C call that cannot raise in practice
+            log.exception("malloc_trim failed; not trimming again")
+            self._trim = None
+            return
+        elapsed = time.perf_counter() - started
+        self.trims += 1
+        self.seconds += elapsed
+        log.debug("heap trimmed in %.1f ms", elapsed * 1000)
+
+    def close(self) -> None:
+        """Cancel any scheduled trim."""
+        for handle in (self._handle, self._follow_up):
+            if handle is not None:
+                handle.cancel()
+        self._handle = self._follow_up = None
+        self._pending = 0

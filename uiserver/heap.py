@@ -1,8 +1,9 @@
 """Give the C heap's free pages back to the OS after large, short-lived output.
 
 A burst frame or a big query result is built as a tree of dicts, lists and
-strings (for 50,000 task proxies, a few hundred MB of allocations), encoded,
-sent and freed within a second. glibc's ``free`` keeps those pages: it only
+strings (for 50,000 task proxies, a 17 MB frame and about 90 MB more RSS at
+the burst's peak than while streaming), encoded, sent and freed within a
+second. glibc's ``free`` keeps those pages: it only
 shrinks the heap from its top, and the long-lived elements merged meanwhile
 sit above the freed ones. The server's RSS then stays at the burst's high
 water mark for the life of the process (measured: 337 MB resident with 135 MB
@@ -67,9 +68,8 @@ class HeapTrimmer:
         self._pending = 0
         self._handle: asyncio.TimerHandle | None = None
         self._follow_up: asyncio.TimerHandle | None = None
-        #: Trims done, and the seconds they took (for the log and tests).
+        #: Trims done so far.
         self.trims = 0
-        self.seconds = 0.0
 
     @property
     def enabled(self) -> bool:
@@ -113,10 +113,8 @@ class HeapTrimmer:
             log.exception("malloc_trim failed; not trimming again")
             self._trim = None
             return
-        elapsed = time.perf_counter() - started
         self.trims += 1
-        self.seconds += elapsed
-        log.debug("heap trimmed in %.1f ms", elapsed * 1000)
+        log.debug("heap trimmed in %.1f ms", (time.perf_counter() - started) * 1000)
 
     def close(self) -> None:
         """Cancel any scheduled trim."""

@@ -10,8 +10,8 @@ import textwrap
 import pytest
 from graphql import parse
 
+from tests.ui_documents import WORKFLOW_SUBSCRIPTION
 from tests.unit.graphql._data import WF, make_store
-from tests.unit.graphql.test_fastexec import WORKFLOW_SUBSCRIPTION
 from uiserver.graphql.context import ResolveContext
 from uiserver.graphql.frames import DeltaFrame
 from uiserver.graphql.schema import graphql_schema

@@ -225,13 +225,14 @@ class CylcUIServer(ExtensionApp):
         Jupyter configures only the apps' own loggers, so without this the
         links' resyncs, snapshots and shutdowns (INFO) were never shown and
         warnings came out unformatted. Handlers are shared rather than the
-        logger re-parented, so records still reach the root logger too.
+        logger re-parented, so records still reach the root logger too; they
+        are taken off again when the extension stops.
         """
         package_log = logging.getLogger("uiserver")
         package_log.setLevel(self.log.level)
-        for handler in self.log.handlers:
-            if handler not in package_log.handlers:
-                package_log.addHandler(handler)
+        self._shared_log_handlers = [h for h in self.log.handlers if h not in package_log.handlers]
+        for handler in self._shared_log_handlers:
+            package_log.addHandler(handler)
 
     @observe("site_authorization", "user_authorization")
     def _authorization_changed(self, change: dict) -> None:
@@ -278,6 +279,8 @@ class CylcUIServer(ExtensionApp):
         await self.commands.close()
         await self.registry.stop()
         await self.sync.stop()
+        for handler in self._shared_log_handlers:
+            logging.getLogger("uiserver").removeHandler(handler)
 
     # -- command line --------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
@@ -25,8 +26,11 @@ async def test_extension_discovers_workflows(cylc_app, cylc_run_dir):
     replica = app.store.get(entry.id)
     assert replica.workflow.status == "stopped"
     assert replica.workflow.status_msg == "not yet run"
+    assert app._shared_log_handlers
     await app.stop_extension()
     assert app.sync.links == {}
+    # The app's log handlers it lent the package loggers are taken back.
+    assert not set(app._shared_log_handlers) & set(logging.getLogger("uiserver").handlers)
 
 
 @pytest.mark.parametrize(
@@ -51,8 +55,6 @@ def test_default_url_opens_the_workflow():
 
 def test_module_logs_go_to_the_app_log(jp_serverapp):
     """A link's INFO lines (resyncs, snapshots) reach the server log."""
-    import logging
-
     app = jp_serverapp.extension_manager.extension_apps["uiserver"]
     (cylc,) = app
     package_log = logging.getLogger("uiserver")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time as _time
 from typing import Final
 
@@ -19,7 +20,9 @@ from .change import StoreChange
 from .checksum import type_checksum
 from .merge import collect_back_references, merge_update, remove_back_references
 
-__all__ = ["COMPACT_AFTER", "ELEMENT_STORE_TYPES", "WorkflowReplica"]
+__all__ = ["COMPACT_AFTER", "ELEMENT_STORE_TYPES", "REPACK_MIN", "WorkflowReplica"]
+
+_log = logging.getLogger(__name__)
 
 #: Every element type kept as ``id -> element`` (all but the workflow).
 ELEMENT_STORE_TYPES: Final = tuple(name for name in ELEMENT_TYPES if name != "workflow")
@@ -48,6 +51,14 @@ COMPACT_AFTER: Final[dict[str, int]] = {
 #: Types copied out of a snapshot reply rather than adopted: they live as long
 #: as the workflow and would pin the reply's arena for as long.
 _COPIED_ON_LOAD: Final = ("tasks", "families")
+
+#: A snapshot's adopted elements share the reply's arena, which stays whole
+#: while any one of them lives: 80 long-lived task proxies of an 8,000-proxy
+#: snapshot pinned all 16 MB of it (the rest rebuilt or pruned). Once fewer
+#: than half of a pack of at least this many adopted elements are still
+#: adopted, the survivors are copied into one new, tight pack (repacked), so
+#: a pack never holds more than about twice its live elements.
+REPACK_MIN: Final = 256
 
 
 def _copy(message: Message) -> Message:
@@ -78,6 +89,11 @@ class WorkflowReplica:
         #: Merges since each element was last rebuilt, by type and id.
         self._merges: dict[str, dict[str, int]] = {name: {} for name in ELEMENT_STORE_TYPES}
         self._workflow_merges = 0
+        #: Ids of the elements that still live in the current pack's arena
+        #: (adopted from a snapshot or a repack), by type; see REPACK_MIN.
+        self._adopted: dict[str, set[str]] = {name: set() for name in ELEMENT_STORE_TYPES}
+        #: How many elements the current pack held when it was made.
+        self._pack_size = 0
 
     def __repr__(self) -> str:
         return f"<WorkflowReplica {self.workflow_id} {self.counts()}>"
@@ -113,7 +129,10 @@ class WorkflowReplica:
                 else:
                     for element in received:
                         store[element.id] = element
+                    # The store's own key objects: the set costs only its slots.
+                    self._adopted[name].update(store)
                 change.added[name] = list(received)
+        self._pack_size = sum(map(len, self._adopted.values()))
         change.time = entire.workflow.last_updated
         self.last_time = dict.fromkeys(ELEMENT_TYPES, change.time)
         return change
@@ -163,6 +182,8 @@ class WorkflowReplica:
         store.clear()
         store.update(fresh)
         self._merges[type_name].clear()
+        self._adopted[type_name].clear()
+        self._maybe_repack()
         if changed:
             change.added[type_name] = changed
         if vanished:
@@ -193,6 +214,7 @@ class WorkflowReplica:
                 and type_checksum(name, self.elements[name]) != delta.checksum
             ):
                 mismatched.append(name)
+        self._maybe_repack()
         return (None if change.is_empty() else change), mismatched
 
     def apply_workflow_deltas(self, wdeltas: WDeltas) -> StoreChange | None:
@@ -218,10 +240,12 @@ class WorkflowReplica:
         """Apply one non-workflow sub-delta; return False if it was stale."""
         store = self.elements[name]
         merges = self._merges[name]
+        adopted = self._adopted[name]
         compact_after = COMPACT_AFTER[name]
         if delta.reloaded:
             store.clear()
             merges.clear()
+            adopted.clear()
             self.last_time[name] = 0.0
             change.reloaded = True
         elif delta.time < self.last_time[name]:
@@ -232,6 +256,8 @@ class WorkflowReplica:
                 store[element.id] = _copy(element)
                 if merges:
                     merges.pop(element.id, None)
+                if adopted:
+                    adopted.discard(element.id)
             change.added[name] = list(delta.added)
 
         if len(delta.updated):
@@ -246,6 +272,8 @@ class WorkflowReplica:
                 if count >= compact_after:
                     store[element.id] = _copy(target)
                     count = 0
+                    if adopted:
+                        adopted.discard(element.id)
                 merges[element.id] = count
             if applied:
                 change.updated[name] = applied
@@ -261,6 +289,8 @@ class WorkflowReplica:
                 gone.append(element_id)
                 if merges:
                     merges.pop(element_id, None)
+                if adopted:
+                    adopted.discard(element_id)
             if pending:
                 remove_back_references(pending, self)
             if gone:
@@ -291,6 +321,24 @@ class WorkflowReplica:
         change.time = max(change.time, wdeltas.time)
         return True
 
+    def _maybe_repack(self) -> None:
+        """Copy the pack's survivors into a new pack once fewer than half remain."""
+        if self._pack_size < REPACK_MIN:
+            return
+        live = sum(map(len, self._adopted.values()))
+        if live * 2 >= self._pack_size:
+            return
+        pack = PbEntireWorkflow()
+        for name, ids in self._adopted.items():
+            if ids:
+                store = self.elements[name]
+                repeated = getattr(pack, name)
+                repeated.extend(store[element_id] for element_id in ids)
+                for element in repeated:
+                    store[element.id] = element
+        _log.debug("%s: repacked %d of %d adopted elements", self.workflow_id, live, self._pack_size)
+        self._pack_size = live
+
     def _merge_workflow(self, update: PbWorkflow) -> None:
         merge_update("workflow", self.workflow, update)
         self._workflow_merges += 1
@@ -310,6 +358,9 @@ class WorkflowReplica:
             self.last_time[name] = 0.0
         for merges in self._merges.values():
             merges.clear()
+        for adopted in self._adopted.values():
+            adopted.clear()
+        self._pack_size = 0
 
     def reset(self) -> None:
         """Drop everything, the workflow included, keeping only its id."""

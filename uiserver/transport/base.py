@@ -43,6 +43,12 @@ def encode(message: dict[str, Any]) -> bytes:
     return json.dumps(message, separators=(",", ":")).encode()
 
 
+#: Results at least this long go out as (prefix, result, suffix) parts rather
+#: than one joined frame, so every client's socket buffer shares the one
+#: resolved copy (50 clients of a 6 MB first frame held 50 copies).
+SHARE_RESULT_MIN = 64 * 1024
+
+
 class ProtocolHandler(abc.ABC):
     """One GraphQL-over-WebSocket connection, whatever serves the socket.
 
@@ -148,8 +154,12 @@ class ProtocolHandler(abc.ABC):
         """Answer a message that broke the protocol."""
 
     @abc.abstractmethod
+    def _result_prefix(self, op_id: Hashable) -> bytes:
+        """What comes before an encoded execution result in its frame (closed by ``}``)."""
+
     def _result_frame(self, op_id: Hashable, result: bytes) -> bytes:
         """Wrap one encoded execution result."""
+        return self._result_prefix(op_id) + result + b"}"
 
     @abc.abstractmethod
     def _complete_frame(self, op_id: Hashable) -> bytes:
@@ -179,7 +189,7 @@ class ProtocolHandler(abc.ABC):
             raise BadMessage("Message must be a JSON object")
         return message
 
-    async def _send(self, data: bytes | str) -> None:
+    async def _send(self, data: bytes | str | tuple[bytes, ...]) -> None:
         """Send one frame, waiting until the network has taken it.
 
         Raises :class:`TransportClosed` once the connection is closing. A
@@ -260,7 +270,10 @@ class ProtocolHandler(abc.ABC):
             prepared = await self.executor.prepare(operation.payload, self.context)
             async with _closing(prepared.results()) as results:
                 async for result in results:
-                    await self._send(self._result_frame(op_id, result))
+                    if len(result) >= SHARE_RESULT_MIN:
+                        await self._send((self._result_prefix(op_id), result, b"}"))
+                    else:
+                        await self._send(self._result_frame(op_id, result))
         except TransportClosed:
             return
         except OperationError as exc:

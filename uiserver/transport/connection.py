@@ -30,8 +30,12 @@ class TransportClosed(Exception):
 class Transport(Protocol):
     """One websocket connection, reduced to what the protocols need."""
 
-    def send_text(self, data: bytes | str) -> Awaitable[None] | None:
+    def send_text(self, data: bytes | str | tuple[bytes, ...]) -> Awaitable[None] | None:
         """Send one text frame (``bytes`` must be UTF-8).
+
+        A tuple is one frame made of its parts in order. The transport may
+        send them without joining them, so a large part shared by many
+        connections is never copied per connection.
 
         Returns None if the network took the whole frame at once, else an
         awaitable that resolves once it has, so a slow reader slows its

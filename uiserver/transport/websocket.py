@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import struct
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from .base import ProtocolHandler
@@ -45,7 +47,7 @@ class TornadoTransport:
     def __init__(self, handler: WebSocketHandler) -> None:
         self._handler = handler
 
-    def send_text(self, data: bytes | str) -> Awaitable[None] | None:
+    def send_text(self, data: bytes | str | tuple[bytes, ...]) -> Awaitable[None] | None:
         """Send one text frame; None if the kernel took it all at once.
 
         Tornado writes to the socket inside ``write_message`` when it can, so
@@ -53,8 +55,11 @@ class TornadoTransport:
         returned awaitable resolves once tornado's buffer has drained: a
         client that stops reading stalls it (the protocol's ``send_timeout``
         then gives up on it). Raises :class:`TransportClosed` if the socket is
-        closed.
+        closed. A tuple of parts is written as one frame without joining them
+        (see :meth:`_write_parts`).
         """
+        if isinstance(data, tuple):
+            return self._write_parts(data)
         try:
             # binary=False: bytes go out as a text frame, unchanged.
             written = self._handler.write_message(data, binary=False)
@@ -66,19 +71,51 @@ class TornadoTransport:
             return None
         return _drained(written)
 
+    def _write_parts(self, parts: tuple[bytes, ...]) -> Awaitable[None] | None:
+        """Write one unmasked text frame: its header, then each part as it is.
+
+        ``write_message`` would join the parts and then copy the result again
+        behind the frame header, and the copy would wait in this connection's
+        buffer until the client has read it. Tornado's stream buffer keeps a
+        large part by reference instead, so every connection sending the same
+        shared result holds the one object. A frame without RSV1 is a valid
+        uncompressed message even where permessage-deflate was negotiated.
+        """
+        connection = self._handler.ws_connection
+        if connection is None or connection.is_closing():
+            raise TransportClosed
+        length = sum(map(len, parts))
+        if length < 126:
+            header = struct.pack("!BB", 0x81, length)
+        elif length <= 0xFFFF:
+            header = struct.pack("!BBH", 0x81, 126, length)
+        else:
+            header = struct.pack("!BBQ", 0x81, 127, length)
+        stream = connection.stream
+        try:
+            written = stream.write(header + parts[0])
+            for part in parts[1:]:
+                written = stream.write(part)
+        except StreamClosedError:
+            raise TransportClosed from None
+        written.add_done_callback(_retrieve)
+        if not stream.writing():
+            return None
+        return _drained(written)
+
     def close(self, code: int, reason: str) -> None:
         """Start the closing handshake; tornado aborts the socket if the peer
         does not answer within its own 5 s."""
         self._handler.close(code, reason)
 
 
-async def _drained(written: asyncio.Future[None]) -> None:
+async def _drained(written: Awaitable[None]) -> None:
     """Wait for tornado's write future without being able to cancel it."""
     try:
         # Shielded: cancelling tornado's write future (on send_timeout)
         # would make tornado log an error; the frame stays queued anyway.
         await asyncio.shield(written)
-    except WebSocketClosedError:
+    except (WebSocketClosedError, StreamClosedError):
         raise TransportClosed from None
 
 

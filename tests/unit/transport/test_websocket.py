@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from uiserver.transport.connection import TRY_AGAIN_LATER, cap_close_reason
-from uiserver.transport.websocket import select_protocol
+from uiserver.transport.connection import TRY_AGAIN_LATER, TransportClosed, cap_close_reason
+from uiserver.transport.websocket import TornadoTransport, select_protocol
 
 from .conftest import TIMEOUT, RawClient, closed, recv, send
 
@@ -105,3 +105,53 @@ async def test_binary_frames_are_refused(ws_server):
     # Still open, and text works.
     await send(legacy, {"type": "connection_init"})
     assert await recv(legacy) == {"type": "connection_ack"}
+
+
+@pytest.mark.parametrize("length", [2, 125, 126, 65_535, 65_536, 300_000])
+async def test_a_frame_sent_in_parts_arrives_whole(ws_server, length):
+    """Every header length form (7-bit, 16-bit, 64-bit) of a frame written part by part."""
+    conn = await ws_server.connect("graphql-transport-ws")
+    await send(conn, {"type": "connection_init"})
+    assert await recv(conn) == {"type": "connection_ack"}
+    transport = TornadoTransport(ws_server.connections[0])
+    body = b"x" * (length - 2)
+    pending = transport.send_text((b'"', body, b'"'))
+    if pending is not None:
+        await asyncio.wait_for(pending, TIMEOUT)
+    assert await recv(conn) == body.decode()
+    # The connection goes on framing normally afterwards.
+    await send(conn, {"type": "ping"})
+    assert await recv(conn) == {"type": "pong"}
+
+
+async def test_a_large_result_is_shared_not_copied_per_connection(ws_server):
+    """Connections whose clients have not read it all hold the one result object."""
+    clients = [await RawClient.connect(ws_server.port, "graphql-transport-ws") for _ in range(3)]
+    try:
+        for client in clients:
+            await client.send({"type": "connection_init"})
+        while len(ws_server.connections) < 3:
+            await asyncio.sleep(0.01)
+        result = b'{"data":"' + b"y" * (8 << 20) + b'"}'
+        for handler in ws_server.connections:
+            pending = TornadoTransport(handler).send_text((b'{"id":"1","payload":', result, b"}"))
+            assert pending is not None  # the client is not reading
+            pending.close()  # nobody waits for it here
+        for handler in ws_server.connections:
+            buffers = handler.ws_connection.stream._write_buffer._buffers
+            assert any(is_view and view.obj is result for is_view, view in buffers)
+    finally:
+        for client in clients:
+            client.close()
+    await ws_server.all_finished()
+
+
+async def test_send_text_on_a_closed_connection_raises(ws_server):
+    conn = await ws_server.connect("graphql-transport-ws")
+    await send(conn, {"type": "connection_init"})
+    assert await recv(conn) == {"type": "connection_ack"}
+    handler = ws_server.connections[0]
+    conn.close()
+    await asyncio.wait_for(handler.finished, TIMEOUT)
+    with pytest.raises(TransportClosed):
+        TornadoTransport(handler).send_text((b"[", b"1" * 70_000, b"]"))

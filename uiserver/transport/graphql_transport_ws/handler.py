@@ -120,8 +120,8 @@ class GraphQLTransportWSHandler(ProtocolHandler):
 
     # -- frames ---------------------------------------------------------------
 
-    def _result_frame(self, op_id: Hashable, result: bytes) -> bytes:
-        return b'{"id":' + encode_id(op_id) + b',"type":"next","payload":' + result + b"}"
+    def _result_prefix(self, op_id: Hashable) -> bytes:
+        return b'{"id":' + encode_id(op_id) + b',"type":"next","payload":'
 
     def _complete_frame(self, op_id: Hashable) -> bytes:
         return b'{"id":' + encode_id(op_id) + b',"type":"complete"}'

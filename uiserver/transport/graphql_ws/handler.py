@@ -108,8 +108,8 @@ class GraphQLWSHandler(ProtocolHandler):
 
     # -- frames ---------------------------------------------------------------
 
-    def _result_frame(self, op_id: Hashable, result: bytes) -> bytes:
-        return b'{"type":"data","id":' + encode_id(op_id) + b',"payload":' + result + b"}"
+    def _result_prefix(self, op_id: Hashable) -> bytes:
+        return b'{"type":"data","id":' + encode_id(op_id) + b',"payload":'
 
     def _complete_frame(self, op_id: Hashable) -> bytes:
         return b'{"type":"complete","id":' + encode_id(op_id) + b"}"

@@ -43,12 +43,6 @@ def encode(message: dict[str, Any]) -> bytes:
     return json.dumps(message, separators=(",", ":")).encode()
 
 
-#: Results at least this long go out as (prefix, result, suffix) parts rather
-#: than one joined frame, so every client's socket buffer shares the one
-#: resolved copy (50 clients of a 6 MB first frame held 50 copies).
-SHARE_RESULT_MIN = 64 * 1024
-
-
 class ProtocolHandler(abc.ABC):
     """One GraphQL-over-WebSocket connection, whatever serves the socket.
 
@@ -270,10 +264,8 @@ class ProtocolHandler(abc.ABC):
             prepared = await self.executor.prepare(operation.payload, self.context)
             async with _closing(prepared.results()) as results:
                 async for result in results:
-                    if len(result) >= SHARE_RESULT_MIN:
-                        await self._send((self._result_prefix(op_id), result, b"}"))
-                    else:
-                        await self._send(self._result_frame(op_id, result))
+                    # In parts: the transport need not copy a shared result.
+                    await self._send((self._result_prefix(op_id), result, b"}"))
         except TransportClosed:
             return
         except OperationError as exc:

@@ -109,16 +109,18 @@ async def test_binary_frames_are_refused(ws_server):
 
 @pytest.mark.parametrize("length", [2, 125, 126, 65_535, 65_536, 300_000])
 async def test_a_frame_sent_in_parts_arrives_whole(ws_server, length):
-    """Every header length form (7-bit, 16-bit, 64-bit) of a frame written part by part."""
+    """Every header length form (7-bit, 16-bit, 64-bit) of a frame written part by part,
+    and the same frame through send_text (joined below WRITE_APART_MIN)."""
     conn = await ws_server.connect("graphql-transport-ws")
     await send(conn, {"type": "connection_init"})
     assert await recv(conn) == {"type": "connection_ack"}
     transport = TornadoTransport(ws_server.connections[0])
     body = b"x" * (length - 2)
-    pending = transport.send_text((b'"', body, b'"'))
-    if pending is not None:
-        await asyncio.wait_for(pending, TIMEOUT)
-    assert await recv(conn) == body.decode()
+    for send_parts in (transport._write_parts, transport.send_text):
+        pending = send_parts((b'"', body, b'"'))
+        if pending is not None:
+            await asyncio.wait_for(pending, TIMEOUT)
+        assert await recv(conn) == body.decode()
     # The connection goes on framing normally afterwards.
     await send(conn, {"type": "ping"})
     assert await recv(conn) == {"type": "pong"}

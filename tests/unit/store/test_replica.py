@@ -23,7 +23,7 @@ from uiserver.scheduler.messages import (
     WDeltas,
 )
 from uiserver.store import WorkflowReplica, stamps_checksum
-from uiserver.store.replica import COMPACT_AFTER, REPACK_MIN
+from uiserver.store.replica import COMPACT_AFTER, REPACK_MIN, SUMMARY_DROPPED_FIELDS
 
 W = "~u/w"
 
@@ -113,6 +113,38 @@ def test_load_workflow_and_workflow_deltas() -> None:
     assert replica.workflow.status == "running"
     assert replica.apply_workflow_deltas(WDeltas(time=5.0, updated=PbWorkflow(status="x"))) is None
     assert replica.workflow.status == "running"
+
+
+def test_summary_workflow_keeps_no_element_indexes() -> None:
+    """At summary level the workflow drops the id lists only full-level relations read."""
+    indexes = dict(
+        tasks=["t1", "t2"], families=["F"], task_proxies=[f"{W}//1/a"],
+        family_proxies=[f"{W}//1/F"], jobs=[f"{W}//1/a/01"],
+    )
+    seed = PbWorkflow(id=W, stamp=f"{W}@1", status="running", state_totals={"waiting": 1},
+                      states=["waiting"], **indexes)
+    seed.edges.leaves.append("a")
+    replica = WorkflowReplica(W)
+    change = replica.load_workflow(WDeltas(time=1.0, added=seed))
+    kept = {f.name for f, _ in replica.workflow.ListFields()}
+    assert kept == {"id", "stamp", "status", "state_totals", "states"}
+    assert not kept & SUMMARY_DROPPED_FIELDS
+    # Subscribers still get the reply itself.
+    assert list(change.added["workflow"][0].tasks) == ["t1", "t2"]
+
+    update = PbWorkflow(id=W, status="paused", task_proxies=[f"{W}//2/a"])
+    change = replica.apply_workflow_deltas(WDeltas(time=2.0, updated=update))
+    assert replica.workflow.status == "paused" and not replica.workflow.task_proxies
+    assert list(change.updated["workflow"][0].task_proxies) == [f"{W}//2/a"]
+    replica.apply_workflow_deltas(WDeltas(time=3.0, added=seed))
+    assert not {f.name for f, _ in replica.workflow.ListFields()} & SUMMARY_DROPPED_FIELDS
+
+    # The full level keeps them (its relations follow them).
+    full = WorkflowReplica(W)
+    full.load_snapshot(PbEntireWorkflow(workflow=seed))
+    assert list(full.workflow.tasks) == ["t1", "t2"]
+    full.apply(AllDeltas(workflow=WDeltas(time=2.0, updated=update)))
+    assert list(full.workflow.task_proxies) == [f"{W}//1/a", f"{W}//2/a"]
 
 
 # -- time ordering ---------------------------------------------------------

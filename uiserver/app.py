@@ -59,6 +59,13 @@ class CylcUIServer(ExtensionApp):
         help="Seconds to wait for a scheduler to answer one request before "
         "giving up on it (and resetting the socket).",
     ).tag(config=True)
+    connect_concurrency = Int(
+        32,
+        min=1,
+        help="Scheduler connections that may be opening and taking their first "
+        "snapshot at the same time; the rest queue (each for at most 2 s). Bounds "
+        "the sockets, handshakes and memory of opening hundreds of workflows at once.",
+    ).tag(config=True)
     linger = Float(
         5.0,
         help="Seconds to keep a scheduler connection after the last client stops "
@@ -172,6 +179,7 @@ class CylcUIServer(ExtensionApp):
             linger=self.linger,
             health_interval=self.health_check_interval,
             snapshot_timeout=self.snapshot_timeout,
+            connect_concurrency=self.connect_concurrency,
         )
         self.commands = CommandRunner(
             self.registry,

@@ -70,7 +70,22 @@ def scheduler_connections(pid: int) -> int:
 async def test_three_hundred_summary_workflows_hold_one_socket_each(synthetic_home):
     registry = WorkflowRegistry(synthetic_home / "cylc-run", OWNER, scan_interval=0)
     store = Store()
-    sync = SyncManager(registry, store, linger=0.0, request_idle_close=0.5)
+    # An idle REQ socket would close after a minute: a summary link closes its
+    # own as soon as it has seeded.
+    sync = SyncManager(
+        registry, store, linger=0.0, request_idle_close=60.0, connect_concurrency=16
+    )
+    gate = sync.connect_gate
+    most_in_use = 0
+    enter = gate.enter
+
+    async def counting_enter():
+        nonlocal most_in_use
+        slot = await enter()
+        most_in_use = max(most_in_use, gate.in_use)
+        return slot
+
+    gate.enter = counting_enter
     await sync.start()
     await registry.start()
     demands = []
@@ -87,6 +102,8 @@ async def test_three_hundred_summary_workflows_hold_one_socket_each(synthetic_ho
             "every link synced",
         )
         assert not [w for w in ids if sync.links[w].error]
+        # At most 16 were connecting and seeding at any one time.
+        assert most_in_use == 16 and gate.in_use == 0 and gate.waiting == 0
         for wid in ids:
             started[wid] = store.get(wid).workflow.last_updated
         # Updates flow for every workflow (one batch each per 0.5 s).
@@ -95,11 +112,8 @@ async def test_three_hundred_summary_workflows_hold_one_socket_each(synthetic_ho
             "an update from every workflow",
         )
         # Once connected, a summary link keeps its SUB socket only: the
-        # handshake monitor is closed, and the REQ socket closes when idle.
-        await until(
-            lambda: not any(sync.links[w].client and sync.links[w].client.connected for w in ids),
-            10, "idle REQ sockets to close",
-        )
+        # handshake monitor is closed, and so is the REQ socket once seeded.
+        assert not any(sync.links[w].client and sync.links[w].client.connected for w in ids)
         assert scheduler_connections(scheduler_pid) == WORKFLOWS
     finally:
         for demand in demands:

@@ -95,6 +95,19 @@ class SchedulerClient:
             self._idle_timer = None
         self._reset()
 
+    def close_idle(self) -> None:
+        """Close the socket now unless a request is in flight; the next request reopens it.
+
+        For a caller that knows it will not ask again soon: the same as the
+        ``idle_close`` timer firing at once.
+        """
+        if self._lock.locked() or self._closed:
+            return
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+        self._reset()
+
     @property
     def connected(self) -> bool:
         """Whether a socket is open now (it closes itself when idle)."""

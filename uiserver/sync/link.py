@@ -175,22 +175,31 @@ class WorkflowLink:
         assert contact is not None
         self.sessions += 1
         await self._set_state(LinkState.CONNECTING)
-        keys = await asyncio.to_thread(load_keys, entry.path / ".service")
-        sub = SchedulerSubscriber(
-            manager.context, contact.host, contact.pub_port, keys, _TOPICS[level]
-        )
-        client = SchedulerClient(
-            manager.context,
-            contact.host,
-            contact.port,
-            keys,
-            timeout=manager.request_timeout,
-            idle_close=manager.request_idle_close,
-        )
-        self.client = client
+        # Released once seeded: the gate bounds the connect-and-seed stretch only.
+        slot = await manager.connect_gate.enter()
+        sub: SchedulerSubscriber | None = None
+        client: SchedulerClient | None = None
         try:
+            keys = await asyncio.to_thread(load_keys, entry.path / ".service")
+            sub = SchedulerSubscriber(
+                manager.context, contact.host, contact.pub_port, keys, _TOPICS[level]
+            )
+            client = self.client = SchedulerClient(
+                manager.context,
+                contact.host,
+                contact.port,
+                keys,
+                timeout=manager.request_timeout,
+                idle_close=manager.request_idle_close,
+            )
             await sub.wait_connected(manager.request_timeout)
             await self._seed(client, level)
+            if level == Level.SUMMARY:
+                # A summary link asks again only after a silence of
+                # health_interval: keeping the REQ socket until then would
+                # hold it for nothing (and through the whole sidebar burst).
+                client.close_idle()
+            slot.release()
             self.error = None
             self._last_error_logged = None
             await self._set_state(LinkState.SYNCED, level)
@@ -213,9 +222,12 @@ class WorkflowLink:
                     log.info("%s: %s; taking a fresh snapshot", self.workflow_id, why)
                     await self._seed(client, level)
         finally:
+            slot.release()
             self.client = None
-            client.close()
-            sub.close()
+            if client is not None:
+                client.close()
+            if sub is not None:
+                sub.close()
             if self.state in (LinkState.SYNCED, LinkState.CONNECTING, LinkState.UNRESPONSIVE):
                 await self._set_state(LinkState.IDLE)
 

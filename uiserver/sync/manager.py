@@ -16,6 +16,7 @@ from ..scheduler.messages import PbWorkflow
 from ..store import Store, StoreChange, WorkflowReplica
 from ..workflows import WorkflowEntry, WorkflowEvent, WorkflowRegistry
 from .demand import Demand, Level
+from .gate import ConnectGate
 from .link import LinkState, WorkflowLink
 
 __all__ = ["SyncManager"]
@@ -48,6 +49,8 @@ class SyncManager:
         snapshot_timeout: float = 60.0,
         max_backoff: float = 30.0,
         request_idle_close: float | None = 10.0,
+        connect_concurrency: int = 32,
+        connect_hold: float = 2.0,
     ) -> None:
         self.registry = registry
         self.store = store
@@ -60,6 +63,8 @@ class SyncManager:
         self.max_backoff = max_backoff
         #: Seconds after which an unused REQ socket closes (None: never).
         self.request_idle_close = request_idle_close
+        #: Sessions connecting and seeding at once (see ConnectGate).
+        self.connect_gate = ConnectGate(connect_concurrency, connect_hold)
         self.links: dict[str, WorkflowLink] = {}
         self._counts: dict[str, list[int]] = {}
         self._linger_timers: dict[str, asyncio.TimerHandle] = {}

@@ -74,6 +74,9 @@ class FakeScheduler:
         self.port = self.sock.bind_to_random_port("tcp://127.0.0.1")
         self.replies: list[bytes | None] = []
         self.requests: list[dict] = []
+        #: Cleared, requests are read but not answered until it is set again.
+        self.answering = asyncio.Event()
+        self.answering.set()
         self.task = asyncio.create_task(self._serve())
 
     async def _serve(self) -> None:
@@ -84,6 +87,7 @@ class FakeScheduler:
                 # Never answer: the REP socket is now stuck, as a hung
                 # scheduler's would be; replace it to serve the next client.
                 await asyncio.sleep(3600)
+            await self.answering.wait()
             await self.sock.send(reply)
 
     def close(self) -> None:
@@ -170,6 +174,29 @@ async def test_client_closes_its_socket_when_idle(context, server_keys, client_k
         assert client.connected and client.opened == 2
         client.close()
         assert not client.connected
+    finally:
+        client.close()
+        fake.close()
+
+
+async def test_close_idle_closes_now_but_not_under_a_request(context, server_keys, client_keys):
+    fake = FakeScheduler(context, server_keys)
+    fake.replies += [b'{"data": 1}', b'{"data": 2}']
+    client = SchedulerClient(context, "127.0.0.1", fake.port, client_keys, timeout=5, idle_close=60)
+    try:
+        assert await client.request("api") == 1
+        assert client.connected
+        client.close_idle()
+        assert not client.connected
+        # A request in flight keeps its socket (REQ must see its reply).
+        fake.answering.clear()
+        pending = asyncio.create_task(client.request("api"))
+        while len(fake.requests) < 2:
+            await asyncio.sleep(0.01)
+        client.close_idle()
+        assert client.connected
+        fake.answering.set()
+        assert await pending == 2 and client.opened == 2
     finally:
         client.close()
         fake.close()

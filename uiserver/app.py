@@ -17,7 +17,7 @@ from .commands import CommandRunner
 from .demo import DemoRunner
 from .graphql.execute import GraphQLExecutor
 from .graphql.schema import schema
-from .heap import HeapTrimmer
+from .heap import HeapTrimmer, fix_mmap_threshold
 from .store import Store
 from .sync import SyncManager
 from .workflows import WorkflowRegistry
@@ -63,8 +63,8 @@ class CylcUIServer(ExtensionApp):
         32,
         min=1,
         help="Scheduler connections that may be opening and taking their first "
-        "snapshot at the same time; the rest queue (each for at most 2 s). Bounds "
-        "the sockets, handshakes and memory of opening hundreds of workflows at once.",
+        "snapshot at the same time; the rest wait, and none holds its turn over 2 s. "
+        "Bounds the sockets, handshakes and memory of opening hundreds of workflows at once.",
     ).tag(config=True)
     linger = Float(
         5.0,
@@ -105,6 +105,13 @@ class CylcUIServer(ExtensionApp):
         help="Bytes of frames and query results after which freed C heap pages are "
         "given back to the OS (glibc malloc_trim), so a large burst does not leave "
         "the server's RSS at its high-water mark. 0 turns trimming off.",
+    ).tag(config=True)
+    mmap_threshold = Int(
+        128 << 10,
+        help="Bytes from which the C heap serves each allocation from its own "
+        "mapping, returned to the OS when freed (glibc mallopt M_MMAP_THRESHOLD). "
+        "Fixing it stops glibc raising the threshold after each large free, which "
+        "lets later large blocks fragment the heap. 0 keeps glibc's default.",
     ).tag(config=True)
     site_authorization = Dict(
         help="Site limits and defaults of what other users may do with this "
@@ -205,6 +212,8 @@ class CylcUIServer(ExtensionApp):
         self.authorizer = Authorizer(
             self.owner, self.site_authorization, self.user_authorization, log=self.log
         )
+        if self.mmap_threshold > 0 and fix_mmap_threshold(self.mmap_threshold):
+            self.log.debug("mmap threshold fixed at %d bytes", self.mmap_threshold)
         self.heap = HeapTrimmer(self.trim_heap_after) if self.trim_heap_after > 0 else None
         self.executor = GraphQLExecutor(
             schema.graphql_schema,

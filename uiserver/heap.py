@@ -14,7 +14,19 @@ once the output it produced since the last trim adds up to ``threshold``:
 as it is encoded), and once more ``follow_up`` seconds later for the bytes a
 slow client was still being sent.
 
-Where ``malloc_trim`` does not exist (musl, macOS) the trimmer does nothing.
+Trimming only helps with pages that are wholly free. The other half is
+keeping large blocks out of the heap: glibc serves a request above its mmap
+threshold with its own mapping, which ``free`` unmaps at once, but by default
+it raises that threshold to the size of every mapped block freed (up to
+32 MB). After the first burst, every later large block (a scheduler's
+protobuf snapshot, a frame being encoded) lands in the heap among small
+long-lived objects and fragments it. ``fix_mmap_threshold`` pins the
+threshold, which also turns off that adjustment. Measured on ten 200-task
+workflows with ten clients: peak RSS 141 MB -> 121 MB with a 128 kB
+threshold, the heap holding 2-3 MB free instead of 17-23 MB.
+
+Where ``malloc_trim`` or ``mallopt`` do not exist (musl, macOS) these do
+nothing.
 """
 
 from __future__ import annotations
@@ -22,10 +34,11 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import logging
+import os
 import time
 from collections.abc import Callable
 
-__all__ = ["HeapTrimmer", "malloc_trim"]
+__all__ = ["HeapTrimmer", "fix_mmap_threshold", "malloc_trim"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +56,35 @@ def _load_malloc_trim() -> Callable[[int], int] | None:
 
 #: glibc's ``malloc_trim`` (returns 1 if it released memory), or None.
 malloc_trim: Callable[[int], int] | None = _load_malloc_trim()
+
+
+#: glibc's ``mallopt`` parameter number for the mmap threshold (malloc.h).
+_M_MMAP_THRESHOLD = -3
+
+
+def _load_mallopt() -> Callable[[int, int], int] | None:
+    try:
+        function = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError, TypeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int]
+    function.restype = ctypes.c_int
+    return function
+
+
+_mallopt = _load_mallopt()
+
+
+def fix_mmap_threshold(nbytes: int) -> bool:
+    """Serve every allocation of at least ``nbytes`` from its own mapping, for good.
+
+    Returns True if glibc took the setting. Does nothing, returning False,
+    where ``mallopt`` is missing or when ``MALLOC_MMAP_THRESHOLD_`` is set in
+    the environment (whoever set it chose a value already).
+    """
+    if _mallopt is None or nbytes <= 0 or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return False
+    return bool(_mallopt(_M_MMAP_THRESHOLD, nbytes))
 
 
 class HeapTrimmer:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import textwrap
@@ -17,7 +18,7 @@ from uiserver.graphql.frames import DeltaFrame
 from uiserver.graphql.schema import graphql_schema
 from uiserver.graphql.selection import plan_subscription
 from uiserver.graphql.subscriptions import SharedSubscription, SubscriptionHub, SubscriptionKey
-from uiserver.heap import HeapTrimmer, malloc_trim
+from uiserver.heap import HeapTrimmer, _mallopt, fix_mmap_threshold, malloc_trim
 
 
 class Recorder:
@@ -153,3 +154,58 @@ def test_glibc_gives_the_pages_of_a_freed_burst_back():
     base, before, after = (int(x) for x in out)
     assert before - base > 40_000, (base, before, after)  # free() alone kept the pages
     assert before - after > 40_000, (base, before, after)  # the trim returned them
+
+
+_MAPPED_AFTER_A_LARGE_FREE = textwrap.dedent(
+    """
+    import ctypes, sys
+    from uiserver.heap import fix_mmap_threshold
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd",
+            "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    mallinfo2 = ctypes.CDLL(None).mallinfo2
+    mallinfo2.restype = MallInfo2
+    fixed = fix_mmap_threshold(128 << 10) if sys.argv[1] == "fix" else None
+    big = bytes(8 << 20)  # mapped under either setting, then unmapped
+    del big
+    before = mallinfo2().hblkhd
+    block = bytes(1 << 20)
+    print(fixed, mallinfo2().hblkhd - before)
+    """
+)
+
+
+def _mapped_after_a_large_free(mode: str, **env: str) -> tuple[str, int]:
+    out = subprocess.run(
+        [sys.executable, "-c", _MAPPED_AFTER_A_LARGE_FREE, mode],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, **env},
+    ).stdout.split()
+    return out[0], int(out[1])
+
+
+@pytest.mark.skipif(_mallopt is None, reason="no glibc mallopt here")
+def test_a_fixed_mmap_threshold_keeps_large_blocks_out_of_the_heap():
+    """By default a freed 8 MB mapping raises glibc's threshold, and the next
+    1 MB block comes from the heap; with the threshold fixed it is mapped."""
+    fixed, mapped = _mapped_after_a_large_free("fix")
+    assert fixed == "True"
+    assert mapped >= 1 << 20
+    _, mapped_by_default = _mapped_after_a_large_free("default")
+    assert mapped_by_default < 1 << 20  # the control: glibc's own adjustment
+
+
+@pytest.mark.skipif(_mallopt is None, reason="no glibc mallopt here")
+def test_an_operators_malloc_setting_wins():
+    fixed, _ = _mapped_after_a_large_free("fix", MALLOC_MMAP_THRESHOLD_="4194304")
+    assert fixed == "False"
+
+
+def test_no_threshold_is_no_change():
+    assert fix_mmap_threshold(0) is False

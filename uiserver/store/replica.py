@@ -21,7 +21,11 @@ from .checksum import type_checksum
 from .merge import collect_back_references, merge_update, remove_back_references
 
 __all__ = [
-    "COMPACT_AFTER", "ELEMENT_STORE_TYPES", "REPACK_MIN", "SUMMARY_DROPPED_FIELDS", "WorkflowReplica",
+    "COMPACT_AFTER",
+    "ELEMENT_STORE_TYPES",
+    "REPACK_MIN",
+    "SUMMARY_DROPPED_FIELDS",
+    "WorkflowReplica",
 ]
 
 _log = logging.getLogger(__name__)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
+import os
 import socket
+from collections.abc import Iterable
 
 import psutil
 
 from .contact import ContactInfo
 
-__all__ = ["contact_is_stale", "is_local_host"]
+__all__ = ["LivenessChecker", "contact_is_stale", "is_local_host"]
 
 
 def _is_loopback(address: str) -> bool:
@@ -90,3 +93,76 @@ def contact_is_stale(contact: ContactInfo) -> bool | None:
     except (psutil.Error, OSError):
         return None
     return " ".join(cmdline) != contact.command
+
+
+def _proc_stat(pid: int) -> tuple[str, int] | None:
+    """State letter and start time (clock ticks after boot) of ``pid``, from ``/proc``.
+
+    None if there is no such process; raises OSError where ``/proc`` cannot
+    tell (not Linux, or not readable).
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            data = stat.read()
+    except (FileNotFoundError, ProcessLookupError):
+        if not os.path.isdir("/proc/self"):
+            raise
+        return None
+    # The command name (field 2) may hold spaces and parentheses: count
+    # fields from the last ")". Field 3 is the state, field 22 the start time.
+    try:
+        fields = data[data.rindex(b")") + 2 :].split()
+        return fields[0].decode("ascii"), int(fields[19])
+    except (ValueError, IndexError, UnicodeDecodeError) as exc:
+        raise OSError(f"unexpected /proc/{pid}/stat") from exc
+
+
+class LivenessChecker:
+    """:func:`contact_is_stale` for repeated scans: a verified scheduler is re-checked cheaply.
+
+    The full check asks the OS for a process's status and command line (four
+    reads of ``/proc``). Once a contact file's process has matched, later
+    checks only read its start time: the same PID with the same start time is
+    the same process, so its command line has not changed. Hundreds of
+    running workflows are rescanned every few seconds.
+    """
+
+    def __init__(self) -> None:
+        # (host, pid, command) -> start time of the process that matched.
+        self._verified: dict[tuple[str, int, str], int] = {}
+
+    def is_stale(self, contact: ContactInfo) -> bool | None:
+        """The same verdict as :func:`contact_is_stale` (blocking, as that is)."""
+        if contact.pid is None or contact.command is None:
+            return None
+        key = (contact.host, contact.pid, contact.command)
+        started = self._verified.get(key)
+        if started is not None:
+            try:
+                stat = _proc_stat(contact.pid)
+            except OSError:
+                stat = ("?", -1)  # cannot tell cheaply: take the full check
+            if stat is None or stat[0] == "Z":
+                del self._verified[key]
+                return True
+            if stat[1] == started:
+                return False
+            del self._verified[key]  # a new process under that PID
+        try:
+            before = _proc_stat(contact.pid)
+        except OSError:
+            before = None
+        verdict = contact_is_stale(contact)
+        if verdict is False and before is not None:
+            # Start times before and after agree: the process that matched is
+            # the one whose start time is remembered.
+            with contextlib.suppress(OSError):
+                if _proc_stat(contact.pid) == before:
+                    self._verified[key] = before[1]
+        return verdict
+
+    def retain(self, contacts: Iterable[ContactInfo]) -> None:
+        """Forget every process but those of ``contacts`` (the latest scan's)."""
+        keep = {(c.host, c.pid, c.command) for c in contacts}
+        for key in [k for k in self._verified if k not in keep]:
+            del self._verified[key]

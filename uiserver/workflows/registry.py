@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from .contact import ContactInfo
-from .liveness import contact_is_stale
+from .liveness import LivenessChecker
 from .scan import FoundWorkflow, scan_run_dir
 
 __all__ = ["EventKind", "WorkflowEntry", "WorkflowEvent", "WorkflowRegistry", "diff_entries"]
@@ -152,6 +152,8 @@ class WorkflowRegistry:
         self._scanned = asyncio.Event()
         self._executor: ThreadPoolExecutor | None = None
         self._root_error: str | None = None
+        # Used by the scan thread only.
+        self._liveness = LivenessChecker()
 
     @property
     def entries(self) -> Mapping[str, WorkflowEntry]:
@@ -268,8 +270,9 @@ class WorkflowRegistry:
             return []
         results = []
         for found in scan_run_dir(self.run_dir, self.max_depth):
-            stale = contact_is_stale(found.contact) if found.contact is not None else None
+            stale = self._liveness.is_stale(found.contact) if found.contact is not None else None
             results.append((found, stale))
+        self._liveness.retain(f.contact for f, _ in results if f.contact is not None)
         return results
 
     def _apply(self, new: dict[str, WorkflowEntry]) -> None:

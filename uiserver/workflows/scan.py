@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Final
 
 from .contact import ContactError, ContactInfo, ContactMissing, read_contact_file
@@ -38,7 +38,7 @@ class FoundWorkflow:
         return self.contact is not None or self.contact_error is not None
 
 
-def _list(path: Path) -> list[str] | None:
+def _list(path: str | Path) -> list[str] | None:
     """Names in ``path``, or None if it vanished or cannot be listed."""
     try:
         return os.listdir(path)
@@ -46,41 +46,63 @@ def _list(path: Path) -> list[str] | None:
         return None
 
 
-def _is_dir(path: Path) -> bool:
+def _stem(name: str) -> str:
+    """``PurePosixPath(name).stem`` without building a path."""
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
+def _subdirs(path: str) -> list[tuple[str, bool]] | None:
+    """``(name, is_symlink)`` of the directories in ``path``, sorted; None if unlistable.
+
+    ``scandir`` reports each entry's type from the directory itself, so only
+    symlinks cost a ``stat``: a scan repeats every few seconds over hundreds
+    of run directories.
+    """
     try:
-        return path.is_dir()
+        with os.scandir(path) as entries:
+            found = []
+            for entry in entries:
+                try:
+                    if entry.is_dir():
+                        found.append((entry.name, entry.is_symlink()))
+                except OSError:
+                    continue
     except OSError:
-        return False
+        return None
+    found.sort()
+    return found
 
 
-def _classify(path: Path, names: list[str]) -> bool | None:
+def _classify(path: str, names: list[str]) -> bool | None:
     """True if ``path`` is a workflow, False to descend, None to skip it entirely."""
     if "flow.cylc" in names:
         return True
     if "suite.rc" in names:
         # A Cylc 7 workflow that Cylc 7 already ran: leave it alone.
-        cylc7_ran = (path / "log" / "suite" / "log").exists() and not (
-            path / "log" / "scheduler"
-        ).exists()
+        cylc7_ran = os.path.exists(os.path.join(path, "log", "suite", "log")) and not (
+            os.path.exists(os.path.join(path, "log", "scheduler"))
+        )
         return None if cylc7_ran else True
     return False
 
 
-def _inspect(name: str, path: Path) -> FoundWorkflow:
+def _inspect(name: str, path: str) -> FoundWorkflow:
     """Look in ``.service/`` for a contact file and a private DB."""
     # Listing rather than stat-ing the contact file defeats NFS negative caching.
-    service = _list(path / ".service") or []
+    service_dir = os.path.join(path, ".service")
+    service = _list(service_dir) or []
     contact: ContactInfo | None = None
     error: str | None = None
     if "contact" in service:
         try:
-            contact = read_contact_file(path / ".service" / "contact")
+            contact = read_contact_file(Path(service_dir, "contact"))
         except ContactMissing:
             pass  # removed between listing and reading: the workflow just stopped
         except ContactError as exc:
             error = str(exc)
     return FoundWorkflow(
-        name=name, path=path, contact=contact, contact_error=error, has_db="db" in service
+        name=name, path=Path(path), contact=contact, contact_error=error, has_db="db" in service
     )
 
 
@@ -93,39 +115,43 @@ def scan_run_dir(run_dir: Path, max_depth: int = 4) -> list[FoundWorkflow]:
     per real path, so symlink loops terminate. The result is sorted by name.
     """
     found: list[FoundWorkflow] = []
+    root = os.fspath(run_dir)
     try:
-        seen = {os.path.realpath(run_dir)}
+        root_real = os.path.realpath(root)
     except OSError:
         return found
+    seen = {root_real}
     # Breadth first in sorted order so that, when two paths lead to the same
     # real directory, the shallowest and alphabetically first one wins.
-    queue: deque[tuple[PurePosixPath, int]] = deque([(PurePosixPath(), 0)])
+    # Entries: (id relative to run_dir, its path, its real path, depth).
+    queue: deque[tuple[str, str, str, int]] = deque([("", root, root_real, 0)])
     while queue:
-        rel, depth = queue.popleft()
-        names = _list(run_dir / rel)
-        if names is None:
+        rel, path, real, depth = queue.popleft()
+        children = _subdirs(path)
+        if children is None:
             continue
-        for child in sorted(names):
-            if child in _SKIP_NAMES or PurePosixPath(child).stem in _SKIP_STEMS:
+        for child, is_link in children:
+            if child in _SKIP_NAMES or _stem(child) in _SKIP_STEMS:
                 continue
-            child_rel = rel / child
-            path = run_dir / child_rel
-            if not _is_dir(path):
+            child_path = os.path.join(path, child)
+            if is_link:
+                try:
+                    child_real = os.path.realpath(child_path)
+                except OSError:
+                    continue
+            else:
+                child_real = os.path.join(real, child)
+            if child_real in seen:
                 continue
-            try:
-                real = os.path.realpath(path)
-            except OSError:
-                continue
-            if real in seen:
-                continue
-            seen.add(real)
-            child_names = _list(path)
+            seen.add(child_real)
+            child_names = _list(child_path)
             if child_names is None:
                 continue
-            kind = _classify(path, child_names)
+            child_rel = f"{rel}/{child}" if rel else child
+            kind = _classify(child_path, child_names)
             if kind:
-                found.append(_inspect(str(child_rel), path))
+                found.append(_inspect(child_rel, child_path))
             elif kind is False and depth + 1 < max_depth:
-                queue.append((child_rel, depth + 1))
+                queue.append((child_rel, child_path, child_real, depth + 1))
     found.sort(key=lambda wf: wf.name)
     return found

@@ -14,7 +14,7 @@ import pytest
 
 from uiserver.workflows import liveness
 from uiserver.workflows.contact import ContactInfo
-from uiserver.workflows.liveness import contact_is_stale, is_local_host
+from uiserver.workflows.liveness import LivenessChecker, contact_is_stale, is_local_host
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -113,3 +113,88 @@ def test_access_denied_cannot_tell(monkeypatch) -> None:
 
     monkeypatch.setattr(liveness.psutil, "Process", Denied)
     assert contact_is_stale(contact_for(os.getpid(), "x")) is None
+
+
+# LivenessChecker: the verdicts of contact_is_stale, with a verified process
+# re-checked by its start time alone.
+
+
+def _count_full_checks(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    real = liveness.contact_is_stale
+
+    def counting(contact: ContactInfo) -> bool | None:
+        calls.append(contact.pid or 0)
+        return real(contact)
+
+    monkeypatch.setattr(liveness, "contact_is_stale", counting)
+    return calls
+
+
+def test_checker_rechecks_a_verified_process_cheaply(child, monkeypatch) -> None:
+    calls = _count_full_checks(monkeypatch)
+    checker = LivenessChecker()
+    contact = contact_for(child.pid, cmdline(child.pid))
+    assert checker.is_stale(contact) is False
+    assert checker.is_stale(contact) is False
+    assert checker.is_stale(contact) is False
+    assert calls == [child.pid]
+
+
+def test_checker_sees_a_verified_process_die(child) -> None:
+    checker = LivenessChecker()
+    contact = contact_for(child.pid, cmdline(child.pid))
+    assert checker.is_stale(contact) is False
+    child.kill()
+    # Not reaped yet: a zombie, which is just as gone.
+    os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)
+    assert checker.is_stale(contact) is True
+    child.wait(timeout=10)
+    assert checker.is_stale(contact) is True
+
+
+def test_checker_takes_the_full_check_for_a_new_process_under_the_pid(child, monkeypatch) -> None:
+    calls = _count_full_checks(monkeypatch)
+    checker = LivenessChecker()
+    contact = contact_for(child.pid, cmdline(child.pid))
+    assert checker.is_stale(contact) is False
+    # As if the PID now belonged to a process started at another time.
+    real_stat = liveness._proc_stat
+    monkeypatch.setattr(liveness, "_proc_stat", lambda pid: (real_stat(pid)[0], 1))
+    monkeypatch.setattr(liveness.psutil.Process, "cmdline", lambda self: ["other", "command"])
+    assert checker.is_stale(contact) is True
+    assert calls == [child.pid, child.pid]
+
+
+def test_checker_does_not_remember_mismatches_or_unknowns(child, monkeypatch) -> None:
+    calls = _count_full_checks(monkeypatch)
+    checker = LivenessChecker()
+    wrong = contact_for(child.pid, "/usr/bin/cylc play other")
+    remote = contact_for(child.pid, cmdline(child.pid), "192.0.2.1")
+    for _ in range(2):
+        assert checker.is_stale(wrong) is True
+        assert checker.is_stale(remote) is None
+    assert len(calls) == 4
+
+
+def test_checker_retain_forgets_other_processes(child, monkeypatch) -> None:
+    calls = _count_full_checks(monkeypatch)
+    checker = LivenessChecker()
+    contact = contact_for(child.pid, cmdline(child.pid))
+    assert checker.is_stale(contact) is False
+    checker.retain([contact])
+    assert checker.is_stale(contact) is False
+    checker.retain([])
+    assert checker.is_stale(contact) is False
+    assert calls == [child.pid, child.pid]
+
+
+def test_proc_stat_reads_state_and_start_time(child) -> None:
+    state, started = liveness._proc_stat(child.pid)
+    assert state in "RSD"
+    # psutil's create_time is boot time + start ticks / clock rate.
+    ticks = os.sysconf("SC_CLK_TCK")
+    assert abs(psutil.boot_time() + started / ticks - psutil.Process(child.pid).create_time()) < 1
+    child.kill()
+    child.wait(timeout=10)
+    assert liveness._proc_stat(child.pid) is None

@@ -129,6 +129,25 @@ def test_symlink_loops_terminate(tmp_path: Path) -> None:
     assert names(tmp_path, max_depth=50) == ["a/b/wf"]
 
 
+def test_symlinked_run_dir_and_a_link_back_into_it(tmp_path: Path) -> None:
+    # Real paths under a symlinked run dir are derived from its real path: a
+    # link elsewhere in it to the same workflow is the same workflow.
+    make_workflow(tmp_path / "real-run", "proj/wf")
+    run_dir = tmp_path / "cylc-run"
+    run_dir.symlink_to(tmp_path / "real-run")
+    (tmp_path / "real-run" / "zproj").mkdir()
+    (tmp_path / "real-run" / "zproj" / "link").symlink_to(tmp_path / "real-run" / "proj" / "wf")
+    assert names(run_dir) == ["proj/wf"]
+    (wf,) = scan_run_dir(run_dir)
+    assert wf.path == run_dir / "proj" / "wf"
+
+
+def test_a_directory_entry_that_cannot_be_stat_ed_is_skipped(tmp_path: Path) -> None:
+    make_workflow(tmp_path, "good/wf")
+    (tmp_path / "gone").symlink_to(tmp_path / "nowhere")
+    assert names(tmp_path) == ["good/wf"]
+
+
 def test_run_dir_states(tmp_path: Path) -> None:
     make_workflow(tmp_path, "never")
     (make_workflow(tmp_path, "installed") / ".service").mkdir()

@@ -344,11 +344,23 @@ async def test_missing_executable(tmp_path):
     assert ok is False and message.startswith("cylc is not installed (cannot run cylc clean")
 
 
-def gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
+def gone(pid: int, within: float = 5.0) -> bool:
+    """Whether ``pid`` has exited (or is a zombie) within ``within`` seconds.
+
+    SIGKILL to a process group is delivered asynchronously: a grandchild that
+    the runner does not wait for may still be on its way out when the
+    runner's own child has been reaped.
+    """
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
 
 
 async def test_play_timeout_kills_the_process_group(fake_cylc):

@@ -136,18 +136,20 @@ class LivenessChecker:
         if contact.pid is None or contact.command is None:
             return None
         key = (contact.host, contact.pid, contact.command)
-        started = self._verified.get(key)
+        # Taken out, and put back only while the same process is alive.
+        started = self._verified.pop(key, None)
         if started is not None:
             try:
                 stat = _proc_stat(contact.pid)
             except OSError:
-                stat = ("?", -1)  # cannot tell cheaply: take the full check
-            if stat is None or stat[0] == "Z":
-                del self._verified[key]
-                return True
-            if stat[1] == started:
-                return False
-            del self._verified[key]  # a new process under that PID
+                pass  # cannot tell cheaply: take the full check
+            else:
+                if stat is None or stat[0] == "Z":
+                    return True
+                if stat[1] == started:
+                    self._verified[key] = started
+                    return False
+                # Otherwise a new process under that PID: take the full check.
         try:
             before = _proc_stat(contact.pid)
         except OSError:

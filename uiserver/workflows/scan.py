@@ -38,7 +38,7 @@ class FoundWorkflow:
         return self.contact is not None or self.contact_error is not None
 
 
-def _list(path: str | Path) -> list[str] | None:
+def _list(path: str) -> list[str] | None:
     """Names in ``path``, or None if it vanished or cannot be listed."""
     try:
         return os.listdir(path)

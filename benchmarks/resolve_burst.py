@@ -29,7 +29,7 @@ from uiserver.graphql.fastexec import compile_operation
 from uiserver.graphql.frames import DeltaFrame
 from uiserver.graphql.schema import graphql_schema
 from uiserver.graphql.strip import strip_nulls
-from uiserver.graphql.subscriptions import encode_result
+from uiserver.graphql.encoding import encode_result
 from uiserver.store import Store
 
 

@@ -41,6 +41,10 @@ class ResolveContext:
     strip_result: bool = False
     #: The ``stripNull`` argument of the ``deltas`` field being resolved.
     deltas_strip: bool = False
+    #: Lists of objects longer than this are encoded as they are resolved
+    #: (graphql/encoding.py), so their items' dicts never all exist at once.
+    #: 0 never does; only set it where the result goes straight to orjson.
+    encode_lists_over: int = 0
     #: Errors a resolver wants in the response without failing its field,
     #: e.g. a scheduler that could not be reached by a forwarded mutation
     #: (web-api §11.3). Each is a GraphQL error object ``{"message": ...}``.

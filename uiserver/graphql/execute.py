@@ -40,6 +40,7 @@ from uiserver.transport.operations import ConnectionContext, OperationError, Ope
 
 from .awaitable import is_awaitable
 from .context import ResolveContext
+from .encoding import encode_result
 from .filters import match_workflows, workflow_id_of
 from .selection import (
     fields_of,
@@ -48,7 +49,7 @@ from .selection import (
     workflow_fields_level,
 )
 from .strip import document_strips_nulls, strip_nulls
-from .subscriptions import SubscriptionHub, encode_result
+from .subscriptions import SubscriptionHub
 
 if TYPE_CHECKING:
     from uiserver.auth import Authorizer

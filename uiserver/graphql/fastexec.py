@@ -19,7 +19,10 @@ goes through the same graphql-core helpers the reference executor uses
 ``build_response``), so data and errors are identical; the tests compare
 both executors on the same frames. ``execute(..., strip_nulls=True)``
 builds the data directly as :func:`~uiserver.graphql.strip.strip_nulls`
-would leave graphql-core's, saving that second pass.
+would leave graphql-core's, saving that second pass. With the context's
+``encode_lists_over`` set, a longer list of objects is encoded a chunk at a
+time as it resolves (graphql/encoding.py): the bytes are the same once the
+result is encoded, and only a chunk's dicts are alive at once.
 
 What is supported: queries and subscriptions (executed as graphql-core's
 ``execute`` executes a subscription document: one pass over the root
@@ -99,6 +102,7 @@ from graphql.execution.values import get_variable_values
 from graphql.pyutils import inspect, is_iterable
 
 from .awaitable import is_awaitable
+from .encoding import EncodedList, encode_items
 from .resolvers import proto_field_kind, proto_field_of
 from .strip import strip_nulls
 
@@ -227,6 +231,52 @@ def _fail(error: Exception, errors: list[GraphQLError], info: Any, path: Any) ->
     return None
 
 
+#: Items per encoded chunk of a long list: enough to amortise orjson's call,
+#: few enough that one chunk's dicts are small (256 task proxies: ~0.4 MB).
+#: Not Final: the tests shrink it.
+ENCODE_CHUNK = 256
+
+
+def _encoded_list(
+    items: list[Any],
+    path: Any,
+    infos: tuple[Any, ...],
+    errors: list[GraphQLError],
+    complete: Callable[..., Any],
+    index: int,
+    strip: bool,
+) -> list[Any]:
+    """Complete the object ``items`` of a long list, encoding them
+    :data:`ENCODE_CHUNK` at a time (``ResolveContext.encode_lists_over``).
+
+    Items, nulls and errors are exactly those of the generated list
+    function; only the result is an :class:`EncodedList` (or a plain list
+    when everything fit in one chunk).
+    """
+    encoded = EncodedList()
+    chunk: list[Any] = []
+    append = chunk.append
+    for n, x in enumerate(items):
+        if x is None:
+            if not strip:
+                append(None)
+            continue
+        try:
+            r = complete(x, (path, n), infos, errors)
+        except Exception as e:
+            r = _fail(e, errors, infos[index], (path, n))
+        if r or not strip:
+            append(r)
+        if len(chunk) >= ENCODE_CHUNK:
+            encoded.add(encode_items(chunk))
+            chunk.clear()
+    if not encoded:
+        return chunk
+    if chunk:
+        encoded.add(encode_items(chunk))
+    return encoded
+
+
 def _not_iterable(value: Any, info: Any) -> list[Any]:
     """The list items of ``value``, or graphql-core's error for a non-iterable."""
     _check(value)
@@ -312,6 +362,7 @@ _RUNTIME: Final[dict[str, Any]] = {
     "leaf_stripped": _leaf_stripped,
     "fail": _fail,
     "not_iterable": _not_iterable,
+    "encoded_list": _encoded_list,
     "runtime_type_error": _runtime_type_error,
     "is_type_of_error": _is_type_of_error,
     "is_awaitable": is_awaitable,
@@ -721,7 +772,13 @@ class _Compiler:
             else:
                 keep = ["        append(r)"]
                 null = ["            append(None)", "            continue"]
-            lines = head + [
+            # With ``encode_lists_over`` set, a long list is encoded as it goes.
+            long = [
+                "    C = I[0]",
+                "    if C is not None and 0 < C.encode_lists_over < len(v):",
+                f"        return encoded_list(v, path, I, E, {complete}, {index}, {self.strip})",
+            ]
+            lines = head + long + [
                 "    out = []",
                 "    append = out.append",
                 "    for n, x in enumerate(v):",

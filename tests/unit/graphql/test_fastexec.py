@@ -13,6 +13,9 @@ import gc
 import json
 import random
 import re
+import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +49,8 @@ from tests.ui_documents import APP_SUBSCRIPTION, WORKFLOW_SUBSCRIPTION
 
 from uiserver.graphql.awaitable import is_awaitable
 from uiserver.graphql.context import ResolveContext
+from uiserver.graphql import fastexec
+from uiserver.graphql.encoding import EncodedList, encode_result
 from uiserver.graphql.fastexec import NotSynchronous, compile_operation
 from uiserver.graphql.frames import DeltaFrame
 from uiserver.graphql.schema import graphql_schema
@@ -104,7 +109,25 @@ def compare(
         expected = strip_nulls(core.data) if core.data is not None else None
         assert _dump(stripped.data) == _dump(expected)
         assert _formatted(stripped) == _formatted(core)
+        # Lists encoded as they resolve (two items a chunk): the same bytes, the same errors.
+        for strip_nulls_, plain in ((False, fast), (True, stripped)):
+            encoding = context()
+            encoding.encode_lists_over = 1
+            with _chunks_of(2):
+                encoded = compiled.execute(root, encoding, strip_nulls=strip_nulls_)
+            assert encode_result({"data": encoded.data}) == encode_result({"data": plain.data})
+            assert _formatted(encoded) == _formatted(plain)
     return core
+
+
+@contextmanager
+def _chunks_of(size: int) -> Iterator[None]:
+    saved = fastexec.ENCODE_CHUNK
+    fastexec.ENCODE_CHUNK = size
+    try:
+        yield
+    finally:
+        fastexec.ENCODE_CHUNK = saved
 
 
 # -- frames --------------------------------------------------------------------
@@ -687,6 +710,40 @@ def test_an_8000_task_burst_matches_graphql_core():
     fused = compiled.execute(frame, context(), strip_nulls=True)
     assert fast.data == core.data and fused.data == strip_nulls(core.data)
     assert len(fused.data["deltas"]["added"]["taskProxies"]) == 8000
+
+
+def test_a_long_list_is_encoded_as_it_resolves():
+    """With ``encode_lists_over``, the proxies' dicts never all exist at once."""
+    store = Store()
+    store.ensure(BIG_WF).load_snapshot(big_workflow(cycles=200))
+    frame = DeltaFrame.burst(store.get(BIG_WF))
+    compiled = compile_operation(
+        graphql_schema, parse(WORKFLOW_SUBSCRIPTION), None, {"workflowId": BIG_WF}
+    )
+    assert compiled is not None
+
+    def resolve(encode_lists_over: int) -> tuple[bytes, int]:
+        context = ResolveContext(store=store, owner="u", strip_null=True, strip_result=True)
+        context.encode_lists_over = encode_lists_over
+        gc.collect()
+        tracemalloc.start()
+        try:
+            result = compiled.execute(frame, context, strip_nulls=True)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert result.errors is None
+        added = result.data["deltas"]["added"]
+        assert isinstance(added["taskProxies"], EncodedList) == (encode_lists_over > 0)
+        return encode_result({"data": result.data}), peak
+
+    resolve(0)  # specialises the generated functions (their memory is not the frame's)
+    whole, whole_peak = resolve(0)
+    encoded, encoded_peak = resolve(100)
+    assert encoded == whole
+    assert len(json.loads(encoded)["data"]["deltas"]["added"]["taskProxies"]) == 2000
+    # The resolved dicts of a burst outweigh its JSON several times over.
+    assert encoded_peak < whole_peak / 2, (encoded_peak, whole_peak)
 
 
 def test_the_hub_reuses_recent_compilations():

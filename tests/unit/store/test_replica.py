@@ -74,12 +74,12 @@ def test_snapshot_change_content() -> None:
     assert replica.elements["jobs"] == {}
     assert set(replica.last_time.values()) == {42.5}
     assert replica.entire_workflow() == entire
-    # Short-lived elements are adopted (no per-element arena); definitions
-    # are copied so they do not keep the whole reply alive.
+    # Elements are adopted (no per-element arena; a repack frees the reply
+    # once few remain); the workflow, merged with every batch, is copied.
     replica.elements["task_proxies"][tp("a").id].state = "running"
     assert entire.task_proxies[0].state == "running"
     replica.elements["tasks"]["t"].stamp = "t@2"
-    assert entire.tasks[0].stamp == "t@1"
+    assert entire.tasks[0].stamp == "t@2"
     replica.workflow.status = "paused"
     assert not entire.workflow.HasField("status")
 

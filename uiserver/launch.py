@@ -6,10 +6,10 @@ imports a library per string format it can check, when installed
 (``jupyter-events`` pulls them in). ``rfc3987_syntax`` (the ``iri`` formats)
 builds a Lark grammar at import: about 1 s of startup and 16 MB of memory for
 the life of the server. The others (durations, colours, URI templates,
-host names, JSON pointers, date-times, URIs) add 42 modules and 2.3 MB. No
-Jupyter Server event schema uses those formats, and only ``jsonschema``
-imports these libraries, so blocking them makes it skip those format checks
-and nothing else.
+host names, JSON pointers, date-times, URIs) add 46 modules and 2.2 MB
+(``benchmarks/memory_steps.py``). No Jupyter Server event schema uses those
+formats, and only ``jsonschema`` imports these libraries, so blocking them
+makes it skip those format checks and nothing else.
 
 It also freezes what the imports made (see :func:`main`).
 """

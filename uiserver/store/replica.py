@@ -128,8 +128,8 @@ class WorkflowReplica:
 
         The replica adopts the reply's elements instead of copying each into
         its own arena: a copy costs about 1.6 kB of arena per element on top
-        of its data (49 MB instead of 21 MB at 8,000 task proxies; 52 MB
-        instead of 6 MB for 50,000 task definitions) and most of the load
+        of its data (49 MB instead of 21 MB at 8,000 task proxies; 55 MB
+        instead of 7.5 MB for 50,000 task definitions) and most of the load
         time. The reply's arena lives while any adopted element does; the
         long-lived ones (definitions, a held task) are copied into a new pack
         once fewer than half remain (see :data:`REPACK_MIN`). Only the

@@ -47,9 +47,9 @@ from graphql import (
 
 from tests.ui_documents import APP_SUBSCRIPTION, WORKFLOW_SUBSCRIPTION
 
+from uiserver.graphql import fastexec
 from uiserver.graphql.awaitable import is_awaitable
 from uiserver.graphql.context import ResolveContext
-from uiserver.graphql import fastexec
 from uiserver.graphql.encoding import EncodedList, encode_result
 from uiserver.graphql.fastexec import NotSynchronous, compile_operation
 from uiserver.graphql.frames import DeltaFrame

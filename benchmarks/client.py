@@ -13,7 +13,7 @@ import gc
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
@@ -102,6 +102,9 @@ class BenchClient:
     t_start: float | None = None  # time.time() when `start` was sent
     other_messages: list[dict[str, Any]] = field(default_factory=list)
     closed: bool = False
+    #: Called after each recorded frame or other message (the client process
+    #: of :mod:`benchmarks.client_process` reports through it).
+    on_record: Callable[[Frame | dict[str, Any]], None] | None = None
 
     def __post_init__(self) -> None:
         self._inbox: asyncio.Queue[tuple[float, str | None]] = asyncio.Queue()
@@ -114,8 +117,8 @@ class BenchClient:
     def _on_message(self, message: str | bytes | None) -> None:
         self._inbox.put_nowait((time.time(), message))
 
-    async def start(self, timeout: float = 30.0) -> None:
-        """Connect, send ``connection_init`` and ``start`` at once (as the UI does)."""
+    async def connect(self, timeout: float = 30.0) -> None:
+        """Open the websocket (nothing sent yet)."""
         request = HTTPRequest(
             self.url, headers={"Authorization": f"token {self.token}"},
             connect_timeout=timeout, request_timeout=timeout,
@@ -128,6 +131,12 @@ class BenchClient:
             ),
             timeout,
         )
+
+    async def start(self, timeout: float = 30.0) -> None:
+        """Send ``connection_init`` and ``start`` at once (as the UI does), connecting first if need be."""
+        if self._connection is None:
+            await self.connect(timeout)
+        assert self._connection is not None
         payload = {
             "query": self.query, "variables": self.variables,
             "operationName": self.operation_name, "extensions": {},
@@ -160,10 +169,17 @@ class BenchClient:
                 if self.frames[-1].n_task_proxies:
                     self.first_tasks.set()
                 self.activity.set()
+                if self.on_record is not None:
+                    self.on_record(self.frames[-1])
             elif message.get("type") not in ("connection_ack", "ka"):
                 self.other_messages.append(message)
+                if self.on_record is not None:
+                    self.on_record(message)
             # Let tornado read (and time-stamp) other sockets between frames.
             await asyncio.sleep(0)
+
+    async def fetch_store(self) -> None:
+        """Nothing to fetch: the store lives in this process (see RemoteClient)."""
 
     async def close(self) -> None:
         if self._connection is not None:

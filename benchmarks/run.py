@@ -30,6 +30,7 @@ from typing import Any
 import psutil
 
 from benchmarks.client import BenchClient, collect_between_phases, http_query, pause_collector
+from benchmarks.client_process import RemoteClient
 from benchmarks.compare import compare_store
 from benchmarks.documents import APP_SUBSCRIPTION, CHECK_QUERY, COUNT_QUERY, WORKFLOW_SUBSCRIPTION
 from benchmarks.probe import PubProbe
@@ -262,12 +263,16 @@ async def run_phase(
         # Connect: N workspace clients (round-robin over the workflows) + 1 sidebar.
         for number in range(n_clients):
             workflow_id = ids[number % len(ids)]
-            clients.append(BenchClient(
+            # Each in its own process unless told otherwise, as browsers are
+            # (see benchmarks/client_process.py).
+            kind_of_client = RemoteClient if args.client_processes == "each" else BenchClient
+            clients.append(kind_of_client(
                 f"workflow-{number}", server.ws_url, server.token, WORKFLOW_SUBSCRIPTION,
                 {"workflowId": workflow_id}, "Workflow",
             ))
         app = BenchClient("app", server.ws_url, server.token, APP_SUBSCRIPTION, {}, "App")
         everyone = [*clients, app]
+        await asyncio.gather(*(client.connect() for client in everyone))
         cpu_b0, t_b0 = monitor.cpu_seconds(), time.monotonic()
         await asyncio.gather(*(client.start() for client in everyone))
         # The first frame may be a placeholder (workflow only, before the
@@ -389,6 +394,7 @@ async def run_phase(
             for data in truth.values():
                 # Jobs are nested under the workflow in CHECK_QUERY.
                 data["jobs"] = [job for wf in data["workflows"] or () for job in wf.get("jobs") or ()]
+            await asyncio.gather(*(client.fetch_store() for client in clients))
             checks = []
             for client in clients:
                 workflow_id = client.variables["workflowId"]
@@ -511,6 +517,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", default="", type=lambda s: [x for x in s.split(",") if x],
                         help="servers to sample with py-spy during burst and streaming (e.g. ours)")
     parser.add_argument("--parallel", type=int, default=4, help="schedulers started at once")
+    parser.add_argument("--client-processes", choices=("each", "one"), default="each",
+                        help="run each workspace client in its own process (as browsers are), "
+                        "or all in the benchmark's process (as runs before 2026-12-03 did)")
     return parser.parse_args(argv)
 
 

@@ -113,6 +113,9 @@ class Subscriber:
         self._max_merged = max_merged
         self._wakeup = asyncio.Event()
         self._closed = False
+        #: Set when the backlog is merged, cleared when it drains: meanwhile
+        #: every queued item is in ``_merged``, one per workflow.
+        self._behind = False
         #: Times this subscriber's backlog was merged (for tests and metrics).
         self.coalesced = 0
 
@@ -126,6 +129,12 @@ class Subscriber:
         if merged is not None:
             # This workflow is already behind: keep merging into its one item.
             self._merge_into(merged, frame)
+        elif self._behind:
+            # Behind since the last merge: one item per workflow from now on,
+            # so the backlog never needs merging again until it drains.
+            item = _Pending(workflow_id, data=data, frame=frame)
+            self._append(item)
+            self._merged[workflow_id] = item
         else:
             self._append(_Pending(workflow_id, data=data, frame=frame))
             if len(self._queue) > self._max_pending:
@@ -137,7 +146,10 @@ class Subscriber:
         if self._closed:
             return
         self._drop_workflow(workflow_id)
-        self._append(_Pending(workflow_id, data=data))
+        item = _Pending(workflow_id, data=data, burst=True)
+        self._append(item)
+        if self._behind:
+            self._merged[workflow_id] = item
         self._wakeup.set()
 
     def _append(self, item: _Pending) -> None:
@@ -171,13 +183,17 @@ class Subscriber:
         for item in order.values():
             self._append(item)
             self._merged[item.workflow_id] = item
-        log.info(
-            "subscriber of %s fell behind: merged its backlog into %d frames",
-            self._shared.name,
-            len(order),
-        )
+        if not self._behind:
+            self._behind = True
+            log.info(
+                "subscriber of %s fell behind: merged its backlog into %d frames",
+                self._shared.name,
+                len(order),
+            )
 
     def _merge_into(self, item: _Pending, frame: DeltaFrame) -> None:
+        # The item's shared bytes no longer say everything: render it afresh.
+        item.data = None
         if item.burst:
             return  # a fresh burst, taken at read time, includes this change
         item.frame = frame if item.frame is None else merge_frames(item.frame, frame)
@@ -198,6 +214,8 @@ class Subscriber:
                 _, item = self._queue.popitem(last=False)
                 if self._merged.get(item.workflow_id) is item:
                     del self._merged[item.workflow_id]
+                if not self._queue:
+                    self._behind = False
                 data = self._render(item)
                 if data is not None:
                     return data

@@ -107,6 +107,25 @@ def _present(type_name: str, message: Message, name: str) -> bool:
     return message.HasField(name)
 
 
+# merge_update runs once per updated element (thousands per batch): its
+# per-type field lists are worked out here, once.
+#: (clear field, is repeated) per type.
+_CLEAR_PLAN: Final = {
+    name: tuple((field, field in _REPEATED[name]) for field in fields)
+    for name, fields in CLEAR_FIELDS.items()
+}
+#: Relationship lists that are fields of the element itself.
+_FLAT_RELATIONS: Final = {
+    name: tuple(path for path in paths if "." not in path)
+    for name, paths in RELATIONSHIP_FIELDS.items()
+}
+#: Relationship lists inside a sub-message (the workflow's ``edges.edges``).
+_NESTED_RELATIONS: Final = {
+    name: tuple(path for path in paths if "." in path)
+    for name, paths in RELATIONSHIP_FIELDS.items()
+}
+
+
 def _resolve(message: Message, path: str) -> Any:
     """Return the container at a dotted path, or None if a sub-message on the way is unset."""
     *parents, leaf = path.split(".")
@@ -164,22 +183,28 @@ def merge_update(type_name: str, target: Message, update: Message) -> None:
     workflow's log records are capped and the relationship lists the update
     touched are de-duplicated.
     """
-    clear = CLEAR_FIELDS[type_name]
-    if clear:
-        if type_name == "workflow" and update.states_updated:
-            for name in clear:
+    if type_name == "workflow":
+        if update.states_updated:
+            for name in CLEAR_FIELDS["workflow"]:
                 target.ClearField(name)
         else:
-            for name in clear:
-                if _present(type_name, update, name):
+            for name in CLEAR_FIELDS["workflow"]:
+                if _present("workflow", update, name):
                     target.ClearField(name)
-    target.MergeFrom(update)
-    if type_name == "workflow" and len(update.log_records):
-        if len(target.log_records) > LOG_RECORDS_LIMIT:
+        target.MergeFrom(update)
+        if len(update.log_records) and len(target.log_records) > LOG_RECORDS_LIMIT:
             del target.log_records[:-LOG_RECORDS_LIMIT]
-    for path in RELATIONSHIP_FIELDS[type_name]:
+    else:
+        for name, repeated in _CLEAR_PLAN[type_name]:
+            if len(getattr(update, name)) if repeated else update.HasField(name):
+                target.ClearField(name)
+        target.MergeFrom(update)
+    # Only an update carrying new ids can have introduced a duplicate.
+    for name in _FLAT_RELATIONS[type_name]:
+        if len(getattr(update, name)):
+            dedupe_ids(getattr(target, name))
+    for path in _NESTED_RELATIONS[type_name]:
         carried = _resolve(update, path)
-        # Only an update carrying new ids can have introduced a duplicate.
         if carried is not None and len(carried):
             dedupe_ids(_resolve(target, path))
 

@@ -170,11 +170,12 @@ class Subscriber:
         for item in items:
             current = order.get(item.workflow_id)
             if current is None:
+                # The shared bytes stay until something merges into the item.
                 if item.frame is None or item.burst:
-                    # A burst (bytes only) can't merge; keep it and merge after it.
-                    order[item.workflow_id] = _Pending(item.workflow_id, burst=True)
+                    # A burst can't merge: later changes make it a fresh burst.
+                    order[item.workflow_id] = _Pending(item.workflow_id, data=item.data, burst=True)
                 else:
-                    order[item.workflow_id] = _Pending(item.workflow_id, frame=item.frame)
+                    order[item.workflow_id] = _Pending(item.workflow_id, data=item.data, frame=item.frame)
             else:
                 if item.frame is None:
                     order[item.workflow_id] = _Pending(item.workflow_id, burst=True)

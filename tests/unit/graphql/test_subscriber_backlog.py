@@ -77,7 +77,11 @@ def test_backlog_of_more_workflows_than_max_pending_is_merged_once(caplog):
         push(subscriber, ids[0], "b")
         push(subscriber, ids[0], "c")
         assert subscriber.pending == 6
+        resolved = shared.resolved
         assert await drain(subscriber) == [f"{w}:a".encode() for w in ids[1:6]] + [f"{ids[0]}:c".encode()]
+        # Only the item merged into after the merge is resolved again; the
+        # others keep the bytes they were queued with.
+        assert shared.resolved == resolved + 1
 
     asyncio.run(main())
 

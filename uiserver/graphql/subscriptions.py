@@ -129,15 +129,14 @@ class Subscriber:
         if merged is not None:
             # This workflow is already behind: keep merging into its one item.
             self._merge_into(merged, frame)
-        elif self._behind:
-            # Behind since the last merge: one item per workflow from now on,
-            # so the backlog never needs merging again until it drains.
+        else:
             item = _Pending(workflow_id, data=data, frame=frame)
             self._append(item)
-            self._merged[workflow_id] = item
-        else:
-            self._append(_Pending(workflow_id, data=data, frame=frame))
-            if len(self._queue) > self._max_pending:
+            if self._behind:
+                # Behind since the last merge: one item per workflow from now
+                # on, so the backlog never needs merging again until it drains.
+                self._merged[workflow_id] = item
+            elif len(self._queue) > self._max_pending:
                 self._coalesce()
         self._wakeup.set()
 

@@ -16,7 +16,11 @@ def stamps_checksum(stamps: Iterable[str]) -> int:
 
     An empty input gives 1 (Adler-32's initial value), like the scheduler.
     """
-    return zlib.adler32("".join(sorted(stamps)).encode("utf-8")) & 0xFFFFFFFF
+    return _sorted_checksum(sorted(stamps))
+
+
+def _sorted_checksum(stamps: list[str]) -> int:
+    return zlib.adler32("".join(stamps).encode("utf-8")) & 0xFFFFFFFF
 
 
 def type_checksum(type_name: str, elements: Mapping[str, Message]) -> int:
@@ -25,9 +29,8 @@ def type_checksum(type_name: str, elements: Mapping[str, Message]) -> int:
     Every type is summed over its elements' ``stamp``, except ``edges``, which
     never carry a stamp and are summed over their ``id``.
     """
-    if type_name == "edges":
-        return stamps_checksum([element.id for element in elements.values()])
-    return stamps_checksum([element.stamp for element in elements.values()])
+    key = checksum_key(type_name)
+    return stamps_checksum([getattr(element, key) for element in elements.values()])
 
 
 def checksum_key(type_name: str) -> str:
@@ -85,4 +88,4 @@ class SortedStamps:
             key = self._key
             self._stamps = sorted([getattr(element, key) for element in elements.values()])
             self._valid = True
-        return zlib.adler32("".join(self._stamps).encode("utf-8")) & 0xFFFFFFFF
+        return _sorted_checksum(self._stamps)

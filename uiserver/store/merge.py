@@ -101,12 +101,6 @@ def _repeated_names(cls: type) -> frozenset[str]:
 _REPEATED: Final = {name: _repeated_names(cls) for name, cls in ELEMENT_CLASSES.items()}
 
 
-def _present(type_name: str, message: Message, name: str) -> bool:
-    if name in _REPEATED[type_name]:
-        return len(getattr(message, name)) > 0
-    return message.HasField(name)
-
-
 # merge_update runs once per updated element (thousands per batch): its
 # per-type field lists are worked out here, once.
 #: (clear field, is repeated) per type.
@@ -183,22 +177,17 @@ def merge_update(type_name: str, target: Message, update: Message) -> None:
     workflow's log records are capped and the relationship lists the update
     touched are de-duplicated.
     """
-    if type_name == "workflow":
-        if update.states_updated:
-            for name in CLEAR_FIELDS["workflow"]:
-                target.ClearField(name)
-        else:
-            for name in CLEAR_FIELDS["workflow"]:
-                if _present("workflow", update, name):
-                    target.ClearField(name)
-        target.MergeFrom(update)
-        if len(update.log_records) and len(target.log_records) > LOG_RECORDS_LIMIT:
-            del target.log_records[:-LOG_RECORDS_LIMIT]
+    is_workflow = type_name == "workflow"
+    if is_workflow and update.states_updated:
+        for name in CLEAR_FIELDS["workflow"]:
+            target.ClearField(name)
     else:
         for name, repeated in _CLEAR_PLAN[type_name]:
             if len(getattr(update, name)) if repeated else update.HasField(name):
                 target.ClearField(name)
-        target.MergeFrom(update)
+    target.MergeFrom(update)
+    if is_workflow and len(update.log_records) and len(target.log_records) > LOG_RECORDS_LIMIT:
+        del target.log_records[:-LOG_RECORDS_LIMIT]
     # Only an update carrying new ids can have introduced a duplicate.
     for name in _FLAT_RELATIONS[type_name]:
         if len(getattr(update, name)):

@@ -311,12 +311,10 @@ class WorkflowReplica:
                 target = store.get(element.id)
                 if target is None:
                     continue  # unknown id: the checksum will catch the gap
+                before = target.stamp if track_updates else None
+                merge_update(name, target, element)
                 if track_updates:
-                    before = target.stamp
-                    merge_update(name, target, element)
                     stamps.replace(before, target.stamp)
-                else:
-                    merge_update(name, target, element)
                 applied.append(element)
                 count = merges.get(element.id, 0) + 1
                 if count >= compact_after:

@@ -317,20 +317,37 @@ def relation_one(owner_type: str, field: str, target_type: str):
     def resolve(root: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
         if root.__class__ is dict:
             return None  # a history row has no relations
-        if root.HasField(field):
-            target_id = getattr(root, field)
-        else:
-            live = live_version(root, info, owner_type)
-            if live is root or not live.HasField(field):
+        target_id = getattr(root, field)
+        replica = None
+        if not target_id:
+            if root.HasField(field):
+                return None  # set, and empty
+            # A partial: ids never cross workflows, so the owner's replica
+            # also holds the target (one lookup per call on this hot path).
+            element_id = root.id
+            replica = info.context.store.get(element_id.split(_SEP, 1)[0])
+            if replica is None:
+                return None
+            live = (
+                replica.workflow if owner_type == "workflow"
+                else replica.elements[owner_type].get(element_id)
+            )
+            if live is None or live is root:
                 return None
             target_id = getattr(live, field)
-        if not target_id:
-            return None
-        source = element_source(
-            info, target_type, target_id.split(_SEP, 1)[0],
-            args.get("delta_store", False), args.get("delta_type", "added"),
-        )
-        return source.get(target_id)
+            if not target_id:
+                return None
+        if args and args.get("delta_store", False):
+            frame = info.root_value
+            if isinstance(frame, DeltaFrame):
+                return _FRAME_INDEX.get(
+                    frame, args.get("delta_type", "added"), target_type
+                ).get(target_id)
+        if replica is None:
+            replica = info.context.store.get(target_id.split(_SEP, 1)[0])
+            if replica is None:
+                return None
+        return replica.elements[target_type].get(target_id)
 
     return resolve
 
@@ -346,19 +363,28 @@ def relation_list(owner_type: str, field: str, target_type: str, ids=None):
     def resolve(root: Any, info: GraphQLResolveInfo, **args: Any) -> list[Message]:
         if root.__class__ is dict:
             return []  # a history row has no relations
-        owner = live_version(root, info, owner_type)
+        element_id = root.id
+        # Ids never cross workflows: the owner's replica holds the targets.
+        replica = info.context.store.get(element_id.split(_SEP, 1)[0])
+        owner = root
+        if replica is not None:
+            owner = (
+                replica.workflow if owner_type == "workflow"
+                else replica.elements[owner_type].get(element_id, root)
+            )
         target_ids: Iterable[str] = (
             ids(owner, info) if ids is not None else getattr(owner, field)
         )
         if not target_ids:
             return []
-        workflow_id = root.id.split(_SEP, 1)[0]
-        source = element_source(
-            info, target_type, workflow_id,
-            args.get("delta_store", False), args.get("delta_type", "added"),
-        )
+        if args and args.get("delta_store", False) and isinstance(info.root_value, DeltaFrame):
+            source = _FRAME_INDEX.get(info.root_value, args.get("delta_type", "added"), target_type)
+        elif replica is None:
+            return []
+        else:
+            source = replica.elements[target_type]
         get = source.get
         found = [element for element in map(get, target_ids) if element is not None]
-        return filtered(found, target_type, args)
+        return filtered(found, target_type, args) if args else found
 
     return resolve

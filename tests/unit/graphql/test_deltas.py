@@ -260,3 +260,32 @@ def test_a_task_mean_change_refreshes_its_proxies_in_the_stream():
     }
     # Without the replica the frame is the change as it came.
     assert "task_proxies" not in DeltaFrame.from_change(change).updated
+
+
+def test_relations_of_partial_elements():
+    """A partial lacking a relation borrows the live element's; one with no
+    live element, or with the relation set empty, has none."""
+    store = make_store()
+    frame = DeltaFrame(
+        workflow_id=WF,
+        updated={"task_proxies": [
+            PbTaskProxy(id=f"{WF}//1/a", state="failed"),  # live: relations from the store
+            PbTaskProxy(id=f"{WF}//9/gone", state="failed"),  # no live element
+            PbTaskProxy(id=f"{WF}//1/b", first_parent=""),  # cleared explicitly
+        ]},
+    )
+    result, context = run(
+        store,
+        "subscription { deltas { updated(stripNull: true) { taskProxies { id "
+        "task { id } firstParent { id } ancestors { id } jobs { id } "
+        'frameParent: firstParent(deltaStore: true, deltaType: "updated") { id } } } } }',
+        root=frame,
+    )
+    proxies = data(result, context)["deltas"]["updated"]["taskProxies"]
+    assert proxies == [
+        {"id": f"{WF}//1/a", "task": {"id": ns("a")}, "firstParent": {"id": f"{WF}//1/root"},
+         "ancestors": [{"id": f"{WF}//1/root"}], "jobs": [{"id": f"{WF}//1/a/01"}]},
+        {"id": f"{WF}//9/gone"},
+        {"id": f"{WF}//1/b", "task": {"id": ns("b")},
+         "ancestors": [{"id": f"{WF}//1/FAM"}, {"id": f"{WF}//1/root"}]},
+    ]

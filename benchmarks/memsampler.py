@@ -3,7 +3,9 @@
 Every ``MEMSAMPLER_EVERY`` seconds (default 3) it appends to
 ``$MEMSAMPLER_DIR/memsampler-<pid>.txt``: resident memory split into
 anonymous and file pages, glibc's ``mallinfo2`` (heap, mmapped chunks, bytes
-in use and free inside the heap) and Python's allocated block count. The
+in use and free inside the heap) and Python's allocated block count. With
+``MEMSAMPLER_TYPES=N`` it also writes, every N samples, the garbage collector's
+tracked objects whose count grew most since the last such line, by type. The
 figures in ``notes.md`` ("Memory: merge garbage and the freed heap") came from
 it. To load it into the servers a benchmark starts, add a path hook to the
 virtualenv, then run the benchmark with the variable set:
@@ -19,7 +21,10 @@ does nothing, and it only ever starts in a ``jupyter`` process.
 
 from __future__ import annotations
 
+import collections
 import ctypes
+import gc
+import itertools
 import os
 import sys
 import threading
@@ -44,10 +49,17 @@ def _status_mb() -> dict[str, int]:
     return values
 
 
-def _sample_forever(path: str, every: float) -> None:
+def _type_counts() -> collections.Counter:
+    return collections.Counter(
+        f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects()
+    )
+
+
+def _sample_forever(path: str, every: float, types_every: int) -> None:
     libc = ctypes.CDLL(None)
     libc.mallinfo2.restype = _MallInfo2
-    while True:
+    counts = _type_counts() if types_every else None
+    for n in itertools.count(1):
         time.sleep(every)
         status = _status_mb()
         info = libc.mallinfo2()
@@ -56,6 +68,11 @@ def _sample_forever(path: str, every: float) -> None:
             f"heap={info.arena >> 20}MB mmapped={info.hblkhd >> 20}MB in_use={info.uordblks >> 20}MB "
             f"free={info.fordblks >> 20}MB py_blocks={sys.getallocatedblocks()}\n"
         )
+        if counts is not None and n % types_every == 0:
+            now = _type_counts()
+            grown = (now - counts).most_common(8)
+            counts = now
+            line += "".join(f"  +{delta} {name} (now {now[name]})\n" for name, delta in grown)
         with open(path, "a") as out:
             out.write(line)
 
@@ -68,7 +85,10 @@ def start() -> None:
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, f"memsampler-{os.getpid()}.txt")
     every = float(os.environ.get("MEMSAMPLER_EVERY", "3"))
-    threading.Thread(target=_sample_forever, args=(path, every), name="memsampler", daemon=True).start()
+    types_every = int(os.environ.get("MEMSAMPLER_TYPES", "0"))
+    threading.Thread(
+        target=_sample_forever, args=(path, every, types_every), name="memsampler", daemon=True
+    ).start()
 
 
 start()

@@ -18,7 +18,7 @@ from typing import Any, Callable
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-__all__ = ["Frame", "BenchClient", "ClientStore", "http_query"]
+__all__ = ["Frame", "BenchClient", "ClientStore", "http_query", "record_frame"]
 
 PROTOCOL = "graphql-ws"
 TYPES = ("taskProxies", "familyProxies", "jobs", "edges")
@@ -85,6 +85,16 @@ def _last_updated(deltas: dict[str, Any]) -> tuple[float | None, bool]:
             value = max(value or 0.0, float(workflow["lastUpdated"]))
         reloaded = reloaded or bool(workflow.get("reloaded"))
     return value, reloaded
+
+
+def record_frame(client: Any, frame: Frame) -> None:
+    """Append ``frame`` to ``client.frames`` and set the events watchers wait on
+    (shared by :class:`BenchClient` and ``client_process.RemoteClient``)."""
+    client.frames.append(frame)
+    client.first_frame.set()
+    if frame.n_task_proxies:
+        client.first_tasks.set()
+    client.activity.set()
 
 
 @dataclass
@@ -160,15 +170,11 @@ class BenchClient:
                 last_updated, reloaded = _last_updated(deltas)
                 workflow_id = deltas.get("id")
                 snapshot = bool((deltas.get("added") or {}).get("workflow"))
-                self.frames.append(Frame(
+                record_frame(self, Frame(
                     t_recv, len(raw), workflow_id, last_updated, reloaded, snapshot,
                     len(self.store.of(workflow_id)["taskProxies"]) if workflow_id else 0,
                     len(payload.get("errors") or ()),
                 ))
-                self.first_frame.set()
-                if self.frames[-1].n_task_proxies:
-                    self.first_tasks.set()
-                self.activity.set()
                 if self.on_record is not None:
                     self.on_record(self.frames[-1])
             elif message.get("type") not in ("connection_ack", "ka"):

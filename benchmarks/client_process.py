@@ -21,7 +21,7 @@ import json
 import sys
 from typing import Any
 
-from benchmarks.client import BenchClient, ClientStore, Frame, pause_collector
+from benchmarks.client import BenchClient, ClientStore, Frame, pause_collector, record_frame
 
 __all__ = ["RemoteClient"]
 
@@ -112,12 +112,7 @@ class RemoteClient:
                 event = json.loads(line)
                 kind = event.pop("event")
                 if kind == "frame":
-                    frame = Frame(**event)
-                    self.frames.append(frame)
-                    self.first_frame.set()
-                    if frame.n_task_proxies:
-                        self.first_tasks.set()
-                    self.activity.set()
+                    record_frame(self, Frame(**event))
                 elif kind == "other":
                     self.other_messages.append(event["message"])
                 elif kind == "error":

@@ -241,6 +241,18 @@ class _FrameIndex:
 _FRAME_INDEX = _FrameIndex()
 
 
+def _frame_elements(
+    info: GraphQLResolveInfo, type_name: str, delta_store: bool, delta_type: str
+) -> dict[str, Message] | None:
+    """With ``delta_store`` and a :class:`DeltaFrame` root value, the frame's
+    ``delta_type`` section of ``type_name``; otherwise None (use the store)."""
+    if delta_store:
+        frame = info.root_value
+        if isinstance(frame, DeltaFrame):
+            return _FRAME_INDEX.get(frame, delta_type, type_name)
+    return None
+
+
 def element_source(
     info: GraphQLResolveInfo,
     type_name: str,
@@ -253,10 +265,9 @@ def element_source(
     With ``delta_store`` and a :class:`DeltaFrame` root value, the frame's
     ``delta_type`` section; otherwise the live replica (empty if unknown).
     """
-    if delta_store:
-        frame = info.root_value
-        if isinstance(frame, DeltaFrame):
-            return _FRAME_INDEX.get(frame, delta_type, type_name)
+    elements = _frame_elements(info, type_name, delta_store, delta_type)
+    if elements is not None:
+        return elements
     replica = info.context.store.get(workflow_id)
     if replica is None:
         return {}
@@ -296,22 +307,31 @@ def filtered(elements: list[Message], type_name: str, args: dict[str, Any]) -> l
     return filter_nodes(elements, type_name, filter_args(args))
 
 
-def live_version(root: Any, info: GraphQLResolveInfo, owner_type: str) -> Any:
-    """The live version of ``root`` when there is one (partial updates lack lists)."""
+def _live(
+    root: Any, info: GraphQLResolveInfo, owner_type: str
+) -> tuple[WorkflowReplica | None, Any]:
+    """The replica holding ``root`` (None if unknown) and ``root``'s live
+    version there (``root`` itself when there is none)."""
     element_id = root.id
     replica = info.context.store.get(element_id.split(_SEP, 1)[0])
     if replica is None:
-        return root
+        return None, root
     if owner_type == "workflow":
-        return replica.workflow
-    return replica.elements[owner_type].get(element_id, root)
+        return replica, replica.workflow
+    return replica, replica.elements[owner_type].get(element_id, root)
+
+
+def live_version(root: Any, info: GraphQLResolveInfo, owner_type: str) -> Any:
+    """The live version of ``root`` when there is one (partial updates lack lists)."""
+    return _live(root, info, owner_type)[1]
 
 
 def relation_one(owner_type: str, field: str, target_type: str):
     """A resolver following the singular id field ``field`` to a ``target_type`` element.
 
     When a partial element lacks the field, the live element supplies it
-    (web-api §7.4). A missing target resolves to null.
+    (web-api §7.4). A missing target resolves to null. Ids never cross
+    workflows, so the owner's replica, once found, also holds the target.
     """
 
     def resolve(root: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
@@ -322,32 +342,22 @@ def relation_one(owner_type: str, field: str, target_type: str):
         if not target_id:
             if root.HasField(field):
                 return None  # set, and empty
-            # A partial: ids never cross workflows, so the owner's replica
-            # also holds the target (one lookup per call on this hot path).
-            element_id = root.id
-            replica = info.context.store.get(element_id.split(_SEP, 1)[0])
-            if replica is None:
-                return None
-            live = (
-                replica.workflow if owner_type == "workflow"
-                else replica.elements[owner_type].get(element_id)
-            )
-            if live is None or live is root:
+            replica, live = _live(root, info, owner_type)
+            if live is root:
                 return None
             target_id = getattr(live, field)
             if not target_id:
                 return None
-        if args and args.get("delta_store", False):
-            frame = info.root_value
-            if isinstance(frame, DeltaFrame):
-                return _FRAME_INDEX.get(
-                    frame, args.get("delta_type", "added"), target_type
-                ).get(target_id)
-        if replica is None:
-            replica = info.context.store.get(target_id.split(_SEP, 1)[0])
+        source = _frame_elements(
+            info, target_type, args.get("delta_store", False), args.get("delta_type", "added")
+        )
+        if source is None:
             if replica is None:
-                return None
-        return replica.elements[target_type].get(target_id)
+                replica = info.context.store.get(target_id.split(_SEP, 1)[0])
+                if replica is None:
+                    return None
+            source = replica.elements[target_type]
+        return source.get(target_id)
 
     return resolve
 
@@ -358,33 +368,27 @@ def relation_list(owner_type: str, field: str, target_type: str, ids=None):
     The list is read from the live element when there is one, because a
     partial element carries only new ids (protocol §6.5). Missing targets
     are skipped. ``ids(owner, info)`` may replace the plain field read.
+    Ids never cross workflows: the owner's replica holds the targets.
     """
 
     def resolve(root: Any, info: GraphQLResolveInfo, **args: Any) -> list[Message]:
         if root.__class__ is dict:
             return []  # a history row has no relations
-        element_id = root.id
-        # Ids never cross workflows: the owner's replica holds the targets.
-        replica = info.context.store.get(element_id.split(_SEP, 1)[0])
-        owner = root
-        if replica is not None:
-            owner = (
-                replica.workflow if owner_type == "workflow"
-                else replica.elements[owner_type].get(element_id, root)
-            )
+        replica, owner = _live(root, info, owner_type)
         target_ids: Iterable[str] = (
             ids(owner, info) if ids is not None else getattr(owner, field)
         )
         if not target_ids:
             return []
-        if args and args.get("delta_store", False) and isinstance(info.root_value, DeltaFrame):
-            source = _FRAME_INDEX.get(info.root_value, args.get("delta_type", "added"), target_type)
-        elif replica is None:
-            return []
-        else:
+        source = _frame_elements(
+            info, target_type, args.get("delta_store", False), args.get("delta_type", "added")
+        )
+        if source is None:
+            if replica is None:
+                return []
             source = replica.elements[target_type]
         get = source.get
         found = [element for element in map(get, target_ids) if element is not None]
-        return filtered(found, target_type, args) if args else found
+        return filtered(found, target_type, args)
 
     return resolve

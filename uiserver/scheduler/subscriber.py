@@ -15,6 +15,7 @@ from zmq.utils.monitor import parse_monitor_message
 from .client import apply_curve
 from .errors import RequestTimeout, SchedulerError
 from .keys import CurveKeys
+from .pacer import ReadPacer
 
 __all__ = ["SchedulerSubscriber"]
 
@@ -45,7 +46,9 @@ class SchedulerSubscriber:
     woken by the event loop watching its ``ZMQ_FD``, with one silence timer
     that re-arms itself rather than one ``asyncio.timeout`` per message. A
     message then costs one callback and one future where ``zmq.asyncio``
-    took about a dozen callbacks, futures and timer handles.
+    took about a dozen callbacks, futures and timer handles. Given a
+    :class:`~.pacer.ReadPacer`, the socket is watched through it, so its
+    messages are read together with other sockets' once per window.
     """
 
     def __init__(
@@ -55,6 +58,8 @@ class SchedulerSubscriber:
         port: int,
         keys: CurveKeys,
         topics: Iterable[bytes],
+        *,
+        pacer: ReadPacer | None = None,
     ) -> None:
         self.endpoint = f"tcp://{host}:{port}"
         self._socket: zmq.Socket = context.socket(zmq.SUB, socket_class=zmq.Socket)
@@ -76,6 +81,7 @@ class SchedulerSubscriber:
             self._socket.close(linger=0)
             raise
         self._fd: int = self._socket.getsockopt(zmq.FD)
+        self._pacer = pacer
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._deadline: float | None = None
@@ -136,7 +142,10 @@ class SchedulerSubscriber:
         loop = self._loop
         if loop is None:
             loop = self._loop = asyncio.get_running_loop()
-            loop.add_reader(self._fd, self._on_readable)
+            if self._pacer is not None:
+                self._pacer.add(self._fd, self._on_readable)
+            else:
+                loop.add_reader(self._fd, self._on_readable)
         deadline = None if timeout is None else loop.time() + timeout
         sock = self._socket
         while True:
@@ -204,7 +213,10 @@ class SchedulerSubscriber:
             self._timer = None
         if self._loop is not None:
             # Before closing: the FD number is reused by the next socket.
-            self._loop.remove_reader(self._fd)
+            if self._pacer is not None:
+                self._pacer.remove(self._fd)
+            else:
+                self._loop.remove_reader(self._fd)
             self._loop = None
         if self._waiter is not None and not self._waiter.done():
             self._waiter.cancel()

@@ -182,7 +182,13 @@ class WorkflowLink:
         try:
             keys = await asyncio.to_thread(load_keys, entry.path / ".service")
             sub = SchedulerSubscriber(
-                manager.context, contact.host, contact.pub_port, keys, _TOPICS[level]
+                manager.context,
+                contact.host,
+                contact.pub_port,
+                keys,
+                _TOPICS[level],
+                # The sidebar can wait a moment; a workspace is read at once.
+                pacer=manager.summary_pacer if level == Level.SUMMARY else None,
             )
             client = self.client = SchedulerClient(
                 manager.context,

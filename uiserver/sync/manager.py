@@ -13,6 +13,7 @@ import zmq.asyncio
 from ..scheduler.client import SchedulerClient
 from ..scheduler.keys import load_keys
 from ..scheduler.messages import PbWorkflow
+from ..scheduler.pacer import ReadPacer
 from ..store import Store, StoreChange, WorkflowReplica
 from ..workflows import WorkflowEntry, WorkflowEvent, WorkflowRegistry
 from .demand import Demand, Level
@@ -51,6 +52,7 @@ class SyncManager:
         request_idle_close: float | None = 10.0,
         connect_concurrency: int = 32,
         connect_hold: float = 2.0,
+        summary_window: float = 0.05,
     ) -> None:
         self.registry = registry
         self.store = store
@@ -65,6 +67,9 @@ class SyncManager:
         self.request_idle_close = request_idle_close
         #: Sessions connecting and seeding at once (see ConnectGate).
         self.connect_gate = ConnectGate(connect_concurrency, connect_hold)
+        #: Summary-level links read their SUB sockets through this, together
+        #: once per ``summary_window`` seconds (see ReadPacer).
+        self.summary_pacer = ReadPacer(summary_window)
         self.links: dict[str, WorkflowLink] = {}
         self._counts: dict[str, list[int]] = {}
         self._linger_timers: dict[str, asyncio.TimerHandle] = {}
@@ -89,6 +94,7 @@ class SyncManager:
         self._linger_timers.clear()
         await asyncio.gather(*(link.close() for link in self.links.values()))
         self.links.clear()
+        self.summary_pacer.close()
         for _, client in self._clients.values():
             client.close()
         self._clients.clear()

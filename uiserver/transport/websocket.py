@@ -8,7 +8,7 @@ import struct
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from tornado.iostream import StreamClosedError
+from tornado.iostream import IOStream, StreamClosedError
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from .base import ProtocolHandler
@@ -45,76 +45,113 @@ def select_protocol(offered: Sequence[str]) -> str | None:
 
 
 class TornadoTransport:
-    """A :class:`~.connection.Transport` over a tornado ``WebSocketHandler``."""
+    """A :class:`~.connection.Transport` over a tornado ``WebSocketHandler``.
 
-    __slots__ = ("_handler",)
+    Text frames are written straight to the connection's stream, unmasked as
+    a server's are. The small frames sent during one turn of the event loop
+    go out in one write at its end, so a burst of sidebar updates costs one
+    system call and one wake-up of the client rather than one per frame.
+    Frames of at least ``WRITE_APART_MIN`` bytes are written part by part
+    (see :meth:`_write`), after whatever small frames came before them.
+    """
+
+    __slots__ = ("_handler", "_corked", "writes")
 
     def __init__(self, handler: WebSocketHandler) -> None:
         self._handler = handler
+        #: Small frames of this loop turn waiting to be written, or None.
+        self._corked: list[bytes] | None = None
+        #: Writes handed to the stream (for tests and metrics).
+        self.writes = 0
 
     def send_text(self, data: bytes | str | tuple[bytes, ...]) -> Awaitable[None] | None:
-        """Send one text frame; None if the kernel took it all at once.
+        """Send one text frame; None if there is nothing to wait for.
 
-        Tornado writes to the socket inside ``write_message`` when it can, so
-        for a client that keeps up there is nothing to wait for. Otherwise the
-        returned awaitable resolves once tornado's buffer has drained: a
-        client that stops reading stalls it (the protocol's ``send_timeout``
-        then gives up on it). Raises :class:`TransportClosed` if the socket is
-        closed. A tuple of parts of at least ``WRITE_APART_MIN`` bytes is
-        written as one frame without joining them (see :meth:`_write_parts`).
-        """
-        if isinstance(data, tuple):
-            if sum(map(len, data)) >= WRITE_APART_MIN:
-                return self._write_parts(data)
-            data = b"".join(data)
-        try:
-            # binary=False: bytes go out as a text frame, unchanged.
-            written = self._handler.write_message(data, binary=False)
-        except WebSocketClosedError:
-            raise TransportClosed from None
-        return self._pending(written)
-
-    def _write_parts(self, parts: tuple[bytes, ...]) -> Awaitable[None] | None:
-        """Write one unmasked text frame: its header, then each part as it is.
-
-        ``write_message`` would join the parts and then copy the result again
-        behind the frame header, and the copy would wait in this connection's
-        buffer until the client has read it. Tornado's stream buffer keeps a
-        large part by reference instead, so every connection sending the same
-        shared result holds the one object. A frame without RSV1 is a valid
-        uncompressed message even where permessage-deflate was negotiated.
+        A small frame to a client that keeps up joins this loop turn's write.
+        Otherwise the frame is written at once, and if the kernel did not
+        take it all the returned awaitable resolves once tornado's buffer has
+        drained: a client that stops reading stalls it (the protocol's
+        ``send_timeout`` then gives up on it). Raises :class:`TransportClosed`
+        if the socket is closing. A tuple of parts is one frame; parts of at
+        least ``WRITE_APART_MIN`` bytes in all are never joined.
         """
         connection = self._handler.ws_connection
         if connection is None or connection.is_closing():
             raise TransportClosed
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        parts = data if isinstance(data, tuple) else (data,)
         length = sum(map(len, parts))
-        if length < 126:
-            header = struct.pack("!BB", 0x81, length)
-        elif length <= 0xFFFF:
-            header = struct.pack("!BBH", 0x81, 126, length)
-        else:
-            header = struct.pack("!BBQ", 0x81, 127, length)
         stream = connection.stream
+        if length < WRITE_APART_MIN and not stream.writing():
+            corked = self._corked
+            if corked is None:
+                corked = self._corked = []
+                asyncio.get_running_loop().call_soon(self._uncork)
+            corked.append(_frame_header(length))
+            corked.extend(parts)
+            return None
+        self._uncork()
+        return self._write(stream, parts, length)
+
+    def _uncork(self) -> None:
+        """Write this loop turn's small frames, in one write."""
+        corked, self._corked = self._corked, None
+        if not corked:
+            return
+        connection = self._handler.ws_connection
+        if connection is None or connection.is_closing():
+            return  # the client is gone, or our close frame went first
         try:
-            written = stream.write(header + parts[0])
-            for part in parts[1:]:
-                written = stream.write(part)
+            written = connection.stream.write(b"".join(corked))
+        except StreamClosedError:
+            return
+        self.writes += 1
+        written.add_done_callback(_retrieve)
+
+    def _write(
+        self, stream: IOStream, parts: tuple[bytes, ...], length: int
+    ) -> Awaitable[None] | None:
+        """Write one frame now: joined if small, else its header, then each part as it is.
+
+        Joining a large shared result would copy it behind the frame header,
+        and the copy would wait in this connection's buffer until the client
+        has read it. Tornado's stream buffer keeps a large part by reference
+        instead, so every connection sending the same shared result holds the
+        one object. A frame without RSV1 is a valid uncompressed message even
+        where permessage-deflate was negotiated.
+        """
+        header = _frame_header(length)
+        try:
+            if length < WRITE_APART_MIN:
+                written = stream.write(b"".join((header, *parts)))
+                self.writes += 1
+            else:
+                written = stream.write(header + parts[0])
+                for part in parts[1:]:
+                    written = stream.write(part)
+                self.writes += len(parts)
         except StreamClosedError:
             raise TransportClosed from None
-        return self._pending(written)
-
-    def _pending(self, written: Awaitable[None]) -> Awaitable[None] | None:
-        """None if the kernel took the frame at once, else what drains it."""
         written.add_done_callback(_retrieve)
-        connection = self._handler.ws_connection
-        if connection is not None and not connection.stream.writing():
+        if not stream.writing():
             return None
         return _drained(written)
 
     def close(self, code: int, reason: str) -> None:
-        """Start the closing handshake; tornado aborts the socket if the peer
-        does not answer within its own 5 s."""
+        """Start the closing handshake (after any frames still corked); tornado
+        aborts the socket if the peer does not answer within its own 5 s."""
+        self._uncork()
         self._handler.close(code, reason)
+
+
+def _frame_header(length: int) -> bytes:
+    """The header of an unmasked, final text frame of ``length`` bytes (RFC 6455 §5.2)."""
+    if length < 126:
+        return struct.pack("!BB", 0x81, length)
+    if length <= 0xFFFF:
+        return struct.pack("!BBH", 0x81, 126, length)
+    return struct.pack("!BBQ", 0x81, 127, length)
 
 
 async def _drained(written: Awaitable[None]) -> None:

@@ -20,6 +20,7 @@ from uiserver.scheduler.errors import (
 )
 from uiserver.scheduler.keys import CurveKeys, load_certificate, load_keys
 from uiserver.scheduler.messages import PbEntireWorkflow, TPDeltas
+from uiserver.scheduler.pacer import HAVE_EPOLL, ReadPacer
 from uiserver.scheduler.subscriber import SchedulerSubscriber
 
 CERT = """#   ****  Generated on 2026-01-01 by pyzmq  ****
@@ -285,6 +286,61 @@ async def test_subscriber_awaits_messages_by_topic(context, server_keys, client_
     finally:
         sub.close()
         pub.close(linger=0)
+
+
+@pytest.mark.skipif(not HAVE_EPOLL, reason="batched reading needs epoll")
+async def test_paced_subscribers_are_read_together(context, server_keys, client_keys):
+    """Two schedulers' messages published apart within one window are read in one pass."""
+    pacer = ReadPacer(0.3)
+    pubs, subs = [], []
+    try:
+        for _ in range(2):
+            pub, port = curve_publisher(context, server_keys)
+            sub = SchedulerSubscriber(
+                context, "127.0.0.1", port, client_keys, {b"workflow"}, pacer=pacer
+            )
+            await sub.wait_connected(5)
+            pubs.append(pub)
+            subs.append(sub)
+        # Until each subscription has reached its publisher.
+        for pub, sub in zip(pubs, subs):
+            for _ in range(20):
+                await pub.send_multipart([b"workflow", b"hello"])
+                try:
+                    await sub.recv(0.5)
+                    break
+                except TimeoutError:
+                    continue
+            else:
+                raise AssertionError("the subscription never reached the publisher")
+        assert len(pacer) == 2
+        loop = asyncio.get_running_loop()
+
+        async def next_news(sub: SchedulerSubscriber) -> tuple[bytes, int]:
+            # A late "hello" from the warm-up may come first.
+            while True:
+                _topic, payload = await sub.recv(5)
+                if payload != b"hello":
+                    return payload, pacer.passes
+
+        readers = [asyncio.ensure_future(next_news(sub)) for sub in subs]
+        await asyncio.sleep(0.05)
+        sent = loop.time()
+        await pubs[0].send_multipart([b"workflow", b"one"])
+        await asyncio.sleep(0.1)
+        await pubs[1].send_multipart([b"workflow", b"two"])
+        (one, pass_one), (two, pass_two) = await asyncio.gather(*readers)
+        assert (one, two) == (b"one", b"two")
+        # Not before a window from the first message, and both in one pass.
+        assert loop.time() - sent >= 0.3
+        assert pass_one == pass_two
+    finally:
+        for sub in subs:
+            sub.close()
+        for pub in pubs:
+            pub.close(linger=0)
+        pacer.close()
+    assert len(pacer) == 0
 
 
 async def test_subscriber_reports_rejected_keys(context, server_keys):

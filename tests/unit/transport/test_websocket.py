@@ -109,14 +109,19 @@ async def test_binary_frames_are_refused(ws_server):
 
 @pytest.mark.parametrize("length", [2, 125, 126, 65_535, 65_536, 300_000])
 async def test_a_frame_sent_in_parts_arrives_whole(ws_server, length):
-    """Every header length form (7-bit, 16-bit, 64-bit) of a frame written part by part,
-    and the same frame through send_text (joined below WRITE_APART_MIN)."""
+    """Every header length form (7-bit, 16-bit, 64-bit) of a frame written at once,
+    and the same frame through send_text (corked below WRITE_APART_MIN)."""
     conn = await ws_server.connect("graphql-transport-ws")
     await send(conn, {"type": "connection_init"})
     assert await recv(conn) == {"type": "connection_ack"}
-    transport = TornadoTransport(ws_server.connections[0])
+    handler = ws_server.connections[0]
+    transport = TornadoTransport(handler)
     body = b"x" * (length - 2)
-    for send_parts in (transport._write_parts, transport.send_text):
+
+    def write_now(parts: tuple[bytes, ...]):
+        return transport._write(handler.ws_connection.stream, parts, sum(map(len, parts)))
+
+    for send_parts in (write_now, transport.send_text):
         pending = send_parts((b'"', body, b'"'))
         if pending is not None:
             await asyncio.wait_for(pending, TIMEOUT)
@@ -157,3 +162,42 @@ async def test_send_text_on_a_closed_connection_raises(ws_server):
     await asyncio.wait_for(handler.finished, TIMEOUT)
     with pytest.raises(TransportClosed):
         TornadoTransport(handler).send_text((b"[", b"1" * 70_000, b"]"))
+
+
+async def test_small_frames_of_one_loop_turn_go_out_in_one_write(ws_server):
+    conn = await ws_server.connect("graphql-transport-ws")
+    await send(conn, {"type": "connection_init"})
+    assert await recv(conn) == {"type": "connection_ack"}
+    transport = TornadoTransport(ws_server.connections[0])
+    for n in range(5):
+        assert transport.send_text(b'{"n":%d}' % n) is None
+    assert transport.writes == 0  # not yet: at the end of this loop turn
+    assert [await recv(conn) for _ in range(5)] == [{"n": n} for n in range(5)]
+    assert transport.writes == 1
+
+
+async def test_a_large_frame_goes_after_the_small_frames_before_it(ws_server):
+    conn = await ws_server.connect("graphql-transport-ws")
+    await send(conn, {"type": "connection_init"})
+    assert await recv(conn) == {"type": "connection_ack"}
+    transport = TornadoTransport(ws_server.connections[0])
+    big = b"z" * 100_000
+    transport.send_text(b'"first"')
+    pending = transport.send_text((b'"', big, b'"'))
+    transport.send_text(b'"last"')
+    if pending is not None:
+        await asyncio.wait_for(pending, TIMEOUT)
+    assert [await recv(conn) for _ in range(3)] == ["first", big.decode(), "last"]
+
+
+async def test_frames_corked_before_a_close_arrive_before_it(ws_server):
+    conn = await ws_server.connect("graphql-transport-ws")
+    await send(conn, {"type": "connection_init"})
+    assert await recv(conn) == {"type": "connection_ack"}
+    transport = TornadoTransport(ws_server.connections[0])
+    transport.send_text(b'"bye"')
+    transport.close(4400, "done")
+    assert await recv(conn) == "bye"
+    assert await closed(conn) == (4400, "done")
+    with pytest.raises(TransportClosed):
+        transport.send_text(b'"too late"')

@@ -15,7 +15,7 @@ from typing import Literal
 
 from .contact import ContactInfo
 from .liveness import LivenessChecker
-from .scan import FoundWorkflow, scan_run_dir
+from .scan import FoundWorkflow, ScanMemo, scan_run_dir
 
 __all__ = ["EventKind", "WorkflowEntry", "WorkflowEvent", "WorkflowRegistry", "diff_entries"]
 
@@ -154,6 +154,8 @@ class WorkflowRegistry:
         self._root_error: str | None = None
         # Used by the scan thread only.
         self._liveness = LivenessChecker()
+        # Only the worker thread touches it (one scan at a time).
+        self._scan_memo: ScanMemo = {}
 
     @property
     def entries(self) -> Mapping[str, WorkflowEntry]:
@@ -269,7 +271,7 @@ class WorkflowRegistry:
         except (FileNotFoundError, NotADirectoryError):
             return []
         results = []
-        for found in scan_run_dir(self.run_dir, self.max_depth):
+        for found in scan_run_dir(self.run_dir, self.max_depth, self._scan_memo):
             stale = self._liveness.is_stale(found.contact) if found.contact is not None else None
             results.append((found, stale))
         self._liveness.retain(f.contact for f, _ in results if f.contact is not None)

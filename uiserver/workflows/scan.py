@@ -10,7 +10,7 @@ from typing import Final
 
 from .contact import ContactError, ContactInfo, ContactMissing, read_contact_file
 
-__all__ = ["FoundWorkflow", "scan_run_dir"]
+__all__ = ["FoundWorkflow", "ScanMemo", "scan_run_dir"]
 
 # Directories that are never workflows nor contain them. ``runN`` is a
 # symlink to the newest ``runX``, which is reported under its real name.
@@ -87,33 +87,81 @@ def _classify(path: str, names: list[str]) -> bool | None:
     return False
 
 
-def _inspect(name: str, path: str) -> FoundWorkflow:
-    """Look in ``.service/`` for a contact file and a private DB."""
+#: What one scan learnt of each run directory, for the next scan to reuse:
+#: path -> (the contact file's stat stamp, or None without one; the result).
+ScanMemo = dict[str, tuple[tuple[int, ...] | None, FoundWorkflow]]
+
+
+def _stamp(path: str) -> tuple[int, ...] | None:
+    """What changes whenever the file at ``path`` is replaced or rewritten; None if absent.
+
+    An unreadable file still has a stamp (its ``stat`` needs only the
+    directory), so fixing its permissions, which changes ``ctime``, re-reads it.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return (-1,)  # cannot tell: read it, and do not reuse the result
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _inspect(name: str, path: str, memo: ScanMemo | None, previous: ScanMemo) -> FoundWorkflow:
+    """Look in ``.service/`` for a contact file and a private DB.
+
+    A contact file is parsed again only when its stat stamp changed since the
+    previous scan (``previous``); otherwise that scan's result is reused.
+    """
     # Listing rather than stat-ing the contact file defeats NFS negative caching.
     service_dir = os.path.join(path, ".service")
     service = _list(service_dir) or []
+    has_db = "db" in service
+    contact_path = os.path.join(service_dir, "contact")
+    stamp = _stamp(contact_path) if "contact" in service else None
+    if memo is not None:
+        known = previous.get(path)
+        if known is not None and known[0] == stamp and stamp != (-1,):
+            found = known[1]
+            if found.has_db == has_db and found.name == name:
+                memo[path] = known
+                return found
     contact: ContactInfo | None = None
     error: str | None = None
-    if "contact" in service:
+    if stamp is not None:
         try:
-            contact = read_contact_file(Path(service_dir, "contact"))
+            contact = read_contact_file(Path(contact_path))
         except ContactMissing:
-            pass  # removed between listing and reading: the workflow just stopped
+            stamp = None  # removed between listing and reading: the workflow just stopped
         except ContactError as exc:
             error = str(exc)
-    return FoundWorkflow(
-        name=name, path=Path(path), contact=contact, contact_error=error, has_db="db" in service
+    found = FoundWorkflow(
+        name=name, path=Path(path), contact=contact, contact_error=error, has_db=has_db
     )
+    if memo is not None:
+        memo[path] = (stamp, found)
+    return found
 
 
-def scan_run_dir(run_dir: Path, max_depth: int = 4) -> list[FoundWorkflow]:
+def scan_run_dir(
+    run_dir: Path, max_depth: int = 4, memo: ScanMemo | None = None
+) -> list[FoundWorkflow]:
     """Find every workflow under ``run_dir`` at most ``max_depth`` levels deep.
 
     Blocking (it lists directories and reads files): run it in an executor.
     Directories that vanish or cannot be listed are skipped; a missing
     ``run_dir`` gives an empty list. Symlinked directories are followed, once
     per real path, so symlink loops terminate. The result is sorted by name.
+
+    Given a ``memo`` (the same dict every scan), a run directory whose
+    contact file has not changed since the last scan is not read again:
+    hundreds of running workflows are rescanned every few seconds. The memo
+    keeps only what this scan found.
     """
+    previous: ScanMemo = {}
+    if memo is not None:
+        previous = dict(memo)
+        memo.clear()
     found: list[FoundWorkflow] = []
     root = os.fspath(run_dir)
     try:
@@ -150,7 +198,7 @@ def scan_run_dir(run_dir: Path, max_depth: int = 4) -> list[FoundWorkflow]:
             child_rel = f"{rel}/{child}" if rel else child
             kind = _classify(child_path, child_names)
             if kind:
-                found.append(_inspect(child_rel, child_path))
+                found.append(_inspect(child_rel, child_path, memo, previous))
             elif kind is False and depth + 1 < max_depth:
                 queue.append((child_rel, child_path, child_real, depth + 1))
     found.sort(key=lambda wf: wf.name)

@@ -9,7 +9,7 @@ import pytest
 
 from uiserver.workflows.scan import scan_run_dir
 
-from ._util import make_workflow
+from ._util import make_workflow, write_contact
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -196,3 +196,52 @@ def test_unlistable_directory_is_skipped(tmp_path, monkeypatch, error) -> None:
 
     monkeypatch.setattr(os, "listdir", listdir)
     assert names(tmp_path) == ["good/wf"]
+
+
+def test_a_memo_reuses_unchanged_contact_files(tmp_path: Path, monkeypatch) -> None:
+    import uiserver.workflows.scan as scan_mod
+
+    reads: list[Path] = []
+    real_read = scan_mod.read_contact_file
+
+    def counting_read(path: Path):
+        reads.append(path)
+        return real_read(path)
+
+    monkeypatch.setattr(scan_mod, "read_contact_file", counting_read)
+    running = make_workflow(tmp_path, "running", db=True, contact={})
+    broken = make_workflow(tmp_path, "broken", db=True, contact={"CYLC_WORKFLOW_PORT": "x"})
+    stopped = make_workflow(tmp_path, "stopped")
+    memo: dict = {}
+
+    def scan() -> dict[str, object]:
+        return {wf.name: wf for wf in scan_run_dir(tmp_path, memo=memo)}
+
+    first = scan()
+    assert len(reads) == 2
+    second = scan()
+    # Nothing changed: the same results, no file read again.
+    assert all(second[name] is first[name] for name in first) and len(reads) == 2
+    assert "not a port number" in (second["broken"].contact_error or "")
+    # A rewritten contact file (a restart on another port) is read again.
+    write_contact(running, CYLC_WORKFLOW_ID="running", CYLC_WORKFLOW_PORT="43999")
+    # Same size and inode: make sure the stamp differs, whatever the clock's granularity.
+    os.utime(running / ".service" / "contact", ns=(1, 1))
+    # A fixed one too, and the stopped workflow now has a DB.
+    write_contact(broken, CYLC_WORKFLOW_ID="broken")
+    (stopped / ".service").mkdir()
+    (stopped / ".service" / "db").write_bytes(b"")
+    third = scan()
+    assert third["running"].contact.port == 43999
+    assert third["broken"].contact is not None and third["broken"].contact_error is None
+    assert third["stopped"].has_db and third["stopped"] is not second["stopped"]
+    assert len(reads) == 4
+    # A removed contact file means stopped; a removed workflow leaves the memo.
+    (running / ".service" / "contact").unlink()
+    for child in sorted(broken.rglob("*"), reverse=True):
+        child.unlink() if child.is_file() else child.rmdir()
+    broken.rmdir()
+    fourth = scan()
+    assert fourth["running"].contact is None and "broken" not in fourth
+    assert sorted(memo) == sorted(str(tmp_path / name) for name in ("running", "stopped"))
+    assert len(reads) == 4

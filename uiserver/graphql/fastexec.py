@@ -874,6 +874,9 @@ class CompiledOperation:
         #: The coerced variable values every resolver sees.
         self.variables = variables
         self._programs: dict[bool, _Program] = {False: program}
+        #: Per program, the leading fields of each spec's resolve info (all
+        #: but the per-execution ones), so an execution only appends those.
+        self._info_heads: dict[bool, tuple[tuple[Any, ...], ...]] = {}
 
     def source(self, strip_nulls: bool = False) -> str:
         """The generated Python source (for debugging)."""
@@ -903,21 +906,24 @@ class CompiledOperation:
         document with graphql-core.
         """
         program = self._program(strip_nulls)
-        make = _SharedInfo
-        schema, fragments, operation = self.schema, self.fragments, self.operation
-        variables = self.variables
+        heads = self._info_heads.get(strip_nulls)
+        if heads is None:
+            schema, fragments = self.schema, self.fragments
+            heads = self._info_heads[strip_nulls] = tuple(
+                (spec.field_name, spec.field_nodes, spec.return_type, spec.parent_type, None,
+                 schema, fragments)
+                for spec in program.specs
+            )
         # The specialised functions read ``strip_null`` from the context per
         # object (a deltas section changes it for its subtree); without such
         # a flag they defer to the resolvers.
         holder = context_value if hasattr(context_value, "strip_null") else None
-        infos = (holder,) + tuple(
-            make(
-                spec.field_name, spec.field_nodes, spec.return_type, spec.parent_type, None,
-                schema, fragments, root_value, operation, variables, context_value,
-                is_awaitable,
-            )
-            for spec in program.specs
-        )
+        # GraphQLResolveInfo's fields in order, each info one tuple build:
+        # a sidebar frame has 21, and building them field by field took
+        # about 30 % of resolving it (benchmarks/sidebar_batch.py).
+        tail = (root_value, self.operation, self.variables, context_value, is_awaitable)
+        new = tuple.__new__
+        infos = (holder, *[new(_SharedInfo, head + tail) for head in heads])
         errors: list[GraphQLError] = []
         try:
             data = program.root(root_value, None, infos, errors)

